@@ -1,0 +1,97 @@
+package finding
+
+// NoteKind classifies what could not be checked.
+type NoteKind string
+
+const (
+	NoteModuleNotLoaded NoteKind = "module-not-loaded"
+	NoteVariableUnset   NoteKind = "variable-unset"
+	NoteFileSkipped     NoteKind = "file-skipped"
+	NoteIgnoreExpired   NoteKind = "ignore-expired"
+	NoteEngineError     NoteKind = "engine-error"
+)
+
+// Note is something the scan could not check, said instead of silently
+// passing.
+type Note struct {
+	Kind    NoteKind `json:"kind"`
+	Message string   `json:"message"`
+	Range   Range    `json:"range"` // Range.File may be "" for run-wide notes
+}
+
+// Stats says what was scanned.
+type Stats struct {
+	Files       int      `json:"files"`
+	RootModules int      `json:"root_modules"`
+	Resources   int      `json:"resources"`
+	ChecksRun   int      `json:"checks_run"`
+	Engines     []string `json:"engines"`
+	// Filtered counts findings below --severity, left out of Findings.
+	Filtered int `json:"filtered_below_severity"`
+}
+
+// RuleInfo is a check's metadata, for `tfreview checks` and SARIF rules.
+type RuleInfo struct {
+	ID          string   `json:"id"`
+	Aliases     []string `json:"aliases,omitempty"`
+	Engine      Engine   `json:"engine"`
+	Severity    Severity `json:"severity"`
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	Resolution  string   `json:"resolution,omitempty"`
+	References  []string `json:"references,omitempty"`
+	Provider    string   `json:"provider,omitempty"`
+	Service     string   `json:"service,omitempty"`
+	Fixable     bool     `json:"fixable,omitempty"`
+}
+
+// Tool names the program that made the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	URI     string `json:"uri,omitempty"`
+}
+
+// Report is the outcome of one scan. Findings are sorted with Sort and
+// include suppressed ones (Suppressed != nil); formatters decide whether to
+// show those.
+type Report struct {
+	Tool     Tool       `json:"tool"`
+	Root     string     `json:"root"` // absolute path of the scanned root, for terminal output only
+	Findings []Finding  `json:"findings"`
+	Notes    []Note     `json:"notes"`
+	Stats    Stats      `json:"stats"`
+	Rules    []RuleInfo `json:"rules"` // metadata of every rule that has a finding
+}
+
+// Active returns the findings that are not suppressed.
+func (r Report) Active() []Finding {
+	out := make([]Finding, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		if f.Suppressed == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// CountBySeverity counts the active findings per severity.
+func (r Report) CountBySeverity() map[Severity]int {
+	m := map[Severity]int{}
+	for _, f := range r.Findings {
+		if f.Suppressed == nil {
+			m[f.Severity]++
+		}
+	}
+	return m
+}
+
+// Rule returns the metadata of the rule with id, if the report has it.
+func (r Report) Rule(id string) (RuleInfo, bool) {
+	for _, ri := range r.Rules {
+		if ri.ID == id {
+			return ri, true
+		}
+	}
+	return RuleInfo{}, false
+}
