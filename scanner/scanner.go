@@ -218,7 +218,15 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 
 // scanPath scans one directory.
 func scanPath(ctx context.Context, abs string, opts Options, engine *trivyadapter.Engine, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
-	fsys := os.DirFS(abs)
+	// os.Root confines every read, Trivy's file(), templatefile() and
+	// module sources included, to the scanned directory: symlinks and ".."
+	// cannot escape it.
+	rootDir, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("open %s: %w", abs, err)
+	}
+	defer rootDir.Close()
+	fsys := rootDir.FS()
 	set, err := readFiles(fsys, opts.Limits, opts.SkipDirs, opts.SkipFiles)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read %s: %w", abs, err)
