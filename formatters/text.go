@@ -55,8 +55,38 @@ func (t textFormatter) Format(w io.Writer, r finding.Report) error {
 	}
 	p.notes(r.Notes)
 	p.summary(r)
-	_, err := w.Write(p.buf.Bytes())
+	_, err := w.Write(neutralizeLogCommands(p.buf.Bytes()))
 	return err
+}
+
+// neutralizeLogCommands escapes the first character of any line that a CI
+// runner would read as a command: GitHub Actions trims leading whitespace
+// and acts on "::", Azure Pipelines and TeamCity on "##". Text output is
+// often printed straight into a CI log, and some lines (a file header, a
+// message) start with untrusted text; tfreview's own lines never start
+// with either sequence, so only crafted text is changed.
+func neutralizeLogCommands(out []byte) []byte {
+	lines := bytes.SplitAfter(out, []byte("\n"))
+	changed := false
+	for i, l := range lines {
+		rest := bytes.TrimLeft(l, " \t")
+		for bytes.HasPrefix(rest, []byte("\x1b[")) { // leading SGR colour codes
+			end := bytes.IndexByte(rest, 'm')
+			if end < 0 {
+				break
+			}
+			rest = bytes.TrimLeft(rest[end+1:], " \t")
+		}
+		if bytes.HasPrefix(rest, []byte("::")) || bytes.HasPrefix(rest, []byte("##")) {
+			at := len(l) - len(rest)
+			lines[i] = append(append(append([]byte{}, l[:at]...), fmt.Sprintf(`\x%02x`, rest[0])...), rest[1:]...)
+			changed = true
+		}
+	}
+	if !changed {
+		return out
+	}
+	return bytes.Join(lines, nil)
 }
 
 func (p *textPrinter) printf(format string, args ...any) { fmt.Fprintf(&p.buf, format, args...) }
