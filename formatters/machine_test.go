@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -376,4 +379,33 @@ func TestMarkdownTruncated(t *testing.T) {
 	if !bytes.Contains(out, []byte("_Scanned ")) {
 		t.Error("stats line lost to truncation")
 	}
+}
+
+// TestJSONDocCoversEveryField keeps docs/json-format.md in step with the
+// json format's types: every field name must appear in a table row.
+func TestJSONDocCoversEveryField(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "json-format.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		for i := range typ.NumField() {
+			fld := typ.Field(i)
+			name, _, _ := strings.Cut(fld.Tag.Get("json"), ",")
+			if name != "" && !bytes.Contains(doc, []byte("| `"+name+"` |")) {
+				t.Errorf("docs/json-format.md does not document %s.%s (%q)", typ.Name(), fld.Name, name)
+			}
+			walk(fld.Type)
+		}
+	}
+	walk(reflect.TypeOf(jsonReport{}))
 }
