@@ -2,6 +2,17 @@
 // supports: one file per format behind the one-method Formatter interface.
 // Formatters only write; they never decide exit codes. They depend on the
 // finding model alone.
+//
+// Columns: the model counts UTF-8 bytes from 1 with exclusive ends, and
+// text, json, rdjson, rdjsonl and checkstyle keep that. SARIF and GitHub
+// annotations count UTF-16 code units, so those formats read each line
+// from Report.Root to convert, and give lines only when they cannot.
+// Line-only ranges (Trivy) never get columns anywhere.
+//
+// Every string in a finding may come from a crafted Terraform file. Each
+// format escapes it for its consumer: terminalSafe for the text format,
+// markdownText for markdown, the @actions/core rules for github commands,
+// and the JSON and XML encoders elsewhere.
 package formatters
 
 import (

@@ -18,6 +18,11 @@ import (
 // only for single-line ranges (GitHub ignores them otherwise) and in UTF-16
 // code units, converted from the source under Report.Root; without the
 // source the annotation is line-only.
+//
+// GitHub shows only the first annotations of each level per step and per
+// job (10 errors and 10 warnings per step, 50 per job, at the time of
+// writing); the rest stay in the log. For every finding on a pull request,
+// use SARIF upload or reviewdog with rdjson.
 type githubFormatter struct{ opts Options }
 
 // githubLevel maps a severity to a workflow command.

@@ -93,29 +93,16 @@ func (p *textPrinter) printf(format string, args ...any) { fmt.Fprintf(&p.buf, f
 
 // paint wraps already-escaped text in a colour.
 func (p *textPrinter) paint(code, s string) string {
-	if !p.color || s == "" {
+	if !p.color || code == "" || s == "" {
 		return s
 	}
 	return code + s + ansiReset
 }
 
+// severity is the coloured severity name padded to the widest, CRITICAL.
 func (p *textPrinter) severity(s finding.Severity) string {
-	label := fmt.Sprintf("%-8s", s)
-	code := ""
-	switch s {
-	case finding.SeverityCritical:
-		code = ansiBoldRed
-	case finding.SeverityHigh:
-		code = ansiRed
-	case finding.SeverityMedium:
-		code = ansiYellow
-	case finding.SeverityLow:
-		code = ansiBlue
-	}
-	if code == "" {
-		return label
-	}
-	return p.paint(code, strings.TrimRight(label, " ")) + label[len(s.String()):]
+	name := s.String()
+	return p.paint(severityColor(s), name) + strings.Repeat(" ", max(len("CRITICAL")-len(name), 0))
 }
 
 func (p *textPrinter) finding(f finding.Finding) {
@@ -133,7 +120,9 @@ func (p *textPrinter) finding(f finding.Finding) {
 		where += " (" + terminalSafe(f.AttributePath) + ")"
 	}
 	p.printf("%s\n", where)
-	p.block("    ", f.Message)
+	if f.Message != "" {
+		p.block("    ", f.Message)
+	}
 	p.printf("\n")
 
 	if p.snippet(f.Range) {
