@@ -73,10 +73,12 @@ Exit codes:
 	return code
 }
 
+// newLogger logs to w with --debug and discards otherwise: what Trivy's
+// parser would warn about (unloaded modules, unset variables) is reported as
+// notes in the output instead.
 func newLogger(w io.Writer, debug bool) *slog.Logger {
-	level := slog.LevelWarn
-	if debug {
-		level = slog.LevelDebug
+	if !debug {
+		return slog.New(slog.DiscardHandler)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
