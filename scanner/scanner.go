@@ -311,7 +311,9 @@ func scanPath(ctx context.Context, abs string, opts Options, engine *trivyadapte
 				rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: root},
 					Message: fmt.Sprintf("Trivy checks failed on root module %s: %v", root, err)})
 			}
-			out = append(out, filterChecks(fs, opts)...)
+			fs = filterChecks(fs, opts)
+			refineTrivy(fs, indexBlocks(loaded.Model))
+			out = append(out, fs...)
 		}
 	}
 	if opts.engineOn(EngineBuiltin) && len(selected) > 0 {

@@ -108,6 +108,12 @@ func TestInsecureExample(t *testing.T) {
 			t.Errorf("%s: resource %q, want %q", c.id, got[0].Resource, c.resource)
 		}
 	}
+	// Trivy's line-only range is refined to the offending expression.
+	if pa := find(rep, "AWS-0180", "database.tf", 9); len(pa) == 1 {
+		if r := pa[0].Range; r.Start.Column != 25 || r.End.Column != 29 {
+			t.Errorf("AWS-0180 range not refined to `true`: %+v", r)
+		}
+	}
 	acl := find(rep, "AWS-0092", "modules/bucket/main.tf", 11)
 	if len(acl) == 2 {
 		var calls []string
