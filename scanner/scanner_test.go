@@ -275,3 +275,23 @@ func TestNoNetwork(t *testing.T) {
 		t.Fatalf("the scan made %d network connection(s)", n)
 	}
 }
+
+// TestChecksBundle: --checks-bundle replaces the embedded checks with a
+// local directory's, for air-gapped updates.
+func TestChecksBundle(t *testing.T) {
+	bundle, _ := filepath.Abs(filepath.Join("..", "testdata", "bundles", "small"))
+	rep := scanFixture(t, "broken", func(o *Options) { o.ChecksBundle = bundle; o.Engines = []string{EngineTrivy} })
+	var ids []string
+	for _, f := range rep.Findings {
+		if f.Engine == finding.EngineTrivy {
+			ids = append(ids, f.RuleID+"@"+f.Range.File+":"+strconv.Itoa(f.Range.Start.Line))
+		}
+	}
+	if strings.Join(ids, ",") != "AWS-9901@good.tf:4" {
+		t.Errorf("with the bundle: got %v, want only the bundle check AWS-9901 at good.tf:4", ids)
+	}
+	checks, err := TrivyChecks(bundle)
+	if err != nil || len(checks) != 1 || checks[0].ID != "AWS-9901" {
+		t.Errorf("bundle checks: %v %+v", err, checks)
+	}
+}
