@@ -23,6 +23,7 @@ type reviewPlan struct {
 	outdated []*gh.PullRequestComment
 	replied  map[int64]bool
 	left     []review.Group // in scope but not commented now
+	posted   int            // findings covered by the drafts
 }
 
 type lineKey struct {
@@ -52,7 +53,7 @@ func (r *run) postReview(ctx context.Context) error {
 			return apiError("create review", err, r.token)
 		}
 		r.res.ReviewURL = rv.GetHTMLURL()
-		r.res.Posted = len(plan.drafts)
+		r.res.Posted = plan.posted
 	}
 	return r.handleOutdated(ctx, plan)
 }
@@ -127,6 +128,7 @@ func (r *run) planReview(ours []*gh.PullRequestComment) reviewPlan {
 		}
 		r.status[fp] = statusCommented
 		plan.drafts = append(plan.drafts, r.draft(g, anchor, sugg))
+		plan.posted += len(g.Items)
 	}
 	for _, c := range ours {
 		meta := serviceutil.ExtractMetaComment(c.GetBody())

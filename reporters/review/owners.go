@@ -97,7 +97,7 @@ func WhoMustAct(gs []Group, rules []OwnerRule, repoRoot string) Owners {
 					continue
 				}
 				seen[owner] = true
-				add(&o, idx, owner, g.Severity())
+				add(&o, idx, owner, g.Severity(), len(g.Items))
 			}
 		}
 	}
@@ -117,7 +117,7 @@ func applyRules(gs []Group, rules []OwnerRule) Owners {
 			for _, m := range r.Mention {
 				if ValidMention(m) && !seen[m] {
 					seen[m] = true
-					add(&o, idx, m, g.Severity())
+					add(&o, idx, m, g.Severity(), len(g.Items))
 				}
 			}
 			for _, l := range r.Labels {
@@ -148,7 +148,7 @@ func (r OwnerRule) matches(g Group) bool {
 	return false
 }
 
-func add(o *Owners, idx map[string]int, owner string, sev finding.Severity) {
+func add(o *Owners, idx map[string]int, owner string, sev finding.Severity, n int) {
 	i, ok := idx[owner]
 	if !ok {
 		i = len(o.Assignments)
@@ -156,7 +156,7 @@ func add(o *Owners, idx map[string]int, owner string, sev finding.Severity) {
 		o.Assignments = append(o.Assignments, Assignment{Owner: owner})
 	}
 	a := &o.Assignments[i]
-	a.Count++
+	a.Count += n
 	a.Worst = max(a.Worst, sev)
 }
 
