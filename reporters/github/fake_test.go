@@ -26,7 +26,7 @@ type fakeGitHub struct {
 
 	mu             sync.Mutex
 	diff           string
-	diffTooLarge   bool   // 406 on the diff media type
+	diffTooLarge   bool // 406 on the diff media type
 	files          []fakeFile
 	forbidWrites   bool // 403 on every POST/PATCH/DELETE, as for fork PRs
 	userForbidden  bool // GET /user answers 403, as for GITHUB_TOKEN
