@@ -369,8 +369,6 @@ func TestWorkflowAnnotationsWithoutToken(t *testing.T) {
 	if len(lines) != MaxAnnotationsPerStep+1 {
 		t.Fatalf("want %d commands and a count line, got:\n%s", MaxAnnotationsPerStep, h.stdout.String())
 	}
-	want := "::error file=main.tf,line=3,endLine=3,title=CRITICAL EVIL%3A a%3Ab%2Cc%0Ad%25::ingress"
-	_ = want
 	if !strings.HasPrefix(lines[0], "::error file=main.tf,line=3,endLine=3,title=CRITICAL EVIL%3A a%3Ab%2Cc%0Ad%25::@octo-org/admins <img src=x onerror=alert(1)> ](http://evil.example) %0A::error::pwned %250A #1 `x` | y%0AResource: x") {
 		t.Errorf("escaped command:\n%s", lines[0])
 	}
