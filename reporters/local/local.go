@@ -104,21 +104,21 @@ func (p *printer) printf(format string, args ...any) {
 	}
 }
 
-// path shows a finding's file relative to the current directory when that
-// is shorter, so terminals can open it.
-func (p *printer) path(file string) string {
-	abs := filepath.Join(p.root, filepath.FromSlash(file))
+// path shows a finding's file relative to the current directory when it is
+// below it, so terminals can open it; otherwise relative to the repository.
+func (p *printer) path(it review.Item) string {
+	abs := filepath.Join(p.root, filepath.FromSlash(it.Finding.Range.File))
 	if p.root != "" && p.cwd != "" {
 		if rel, err := filepath.Rel(p.cwd, abs); err == nil && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return rel
 		}
 	}
-	return file
+	return it.Path
 }
 
 func (p *printer) group(g review.Group) {
 	f := g.Primary().Finding
-	loc := p.path(f.Range.File)
+	loc := p.path(g.Primary())
 	if f.Range.Start.Line > 0 {
 		loc += fmt.Sprintf(":%d", f.Range.Start.Line)
 		if f.Range.Start.Column > 0 {
@@ -144,6 +144,9 @@ func (p *printer) summary(o review.Options, base string, mode filter.Mode, in, o
 	if mode == filter.ModeNoFilter {
 		scope = "in the scanned code"
 	} else {
+		if len(base) == 40 {
+			base = base[:12]
+		}
 		scope += fmt.Sprintf(" (git diff %s, filter %s)", clean(base), mode.String())
 	}
 	p.printf("\n%d %s %s", res.InScope, plural(res.InScope, "finding"), scope)
@@ -159,7 +162,7 @@ func (p *printer) summary(o review.Options, base string, mode filter.Mode, in, o
 		p.printf("%d more outside the changed lines (not failing):\n", res.OutOfScope)
 		for _, g := range review.BySeverity(out) {
 			f := g.Primary().Finding
-			p.printf("  %s:%d: %s %s (%d)\n", clean(p.path(f.Range.File)), f.Range.Start.Line, f.Severity, clean(f.RuleID), len(g.Items))
+			p.printf("  %s:%d: %s %s (%d)\n", clean(p.path(g.Primary())), f.Range.Start.Line, f.Severity, clean(f.RuleID), len(g.Items))
 		}
 	}
 	if res.Suppressed > 0 {
