@@ -211,7 +211,7 @@ func (r *run) diff(ctx context.Context, repoRoot string) ([]*diff.FileDiff, erro
 		return pullRequestDiff(ctx, r.cli, r.rc, []string{r.token})
 	}
 	if r.rc.BaseSHA != "" {
-		fds, err := review.GitDiff(ctx, repoRoot, r.rc.BaseSHA, r.rc.HeadSHA)
+		fds, err := review.GitDiff(ctx, repoRoot, r.rc.BaseSHA, r.rc.HeadSHA, false)
 		if err == nil {
 			return fds, nil
 		}

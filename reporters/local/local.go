@@ -64,7 +64,13 @@ func (rp *Reporter) Report(ctx context.Context, rep finding.Report) (review.Resu
 			}
 			base = b
 		}
-		fds, err := review.GitDiff(ctx, repoRoot, base, "")
+		// pre-commit stashes unstaged changes but leaves untracked files:
+		// under it (PRE_COMMIT=1) only what is staged is reviewed.
+		getenv := rp.opts.Env
+		if getenv == nil {
+			getenv = os.Getenv
+		}
+		fds, err := review.GitDiff(ctx, repoRoot, base, "", getenv("PRE_COMMIT") != "1")
 		if err != nil {
 			return res, &review.Error{Op: "diff against " + base, Msg: err.Error()}
 		}

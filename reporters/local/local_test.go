@@ -128,6 +128,24 @@ func TestLocalExplicitBaseAndModes(t *testing.T) {
 	}
 }
 
+func TestLocalUnderPreCommitIgnoresUntracked(t *testing.T) {
+	dir := repo(t)
+	env := func(k string) string {
+		if k == "PRE_COMMIT" {
+			return "1"
+		}
+		return ""
+	}
+	r, _ := New(review.Options{Name: review.Local, DiffBase: "HEAD", Env: env, Stdout: &bytes.Buffer{}})
+	res, err := r.Report(context.Background(), report(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.InScope != 1 { // only the staged change
+		t.Errorf("result = %+v", res)
+	}
+}
+
 func TestLocalOutsideGit(t *testing.T) {
 	r, _ := New(review.Options{Name: review.Local, Stdout: &bytes.Buffer{}})
 	_, err := r.Report(context.Background(), finding.Report{Root: t.TempDir()})

@@ -68,7 +68,9 @@ func realPath(p string) string {
 // git runs git in dir with a fixed, prefix-stable configuration: no pager,
 // no color, no external diff, a/ and b/ prefixes, raw paths.
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	base := []string{"-C", dir, "-c", "core.quotePath=false", "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c", "color.ui=false"}
+	// core.fsmonitor=false: a repository's config must not make git run a
+	// program just because we asked for a diff.
+	base := []string{"-C", dir, "-c", "core.fsmonitor=false", "-c", "core.quotePath=false", "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c", "color.ui=false"}
 	cmd := exec.CommandContext(ctx, "git", append(base, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -97,9 +99,10 @@ func DefaultDiffBase(ctx context.Context, dir string) (string, error) {
 // GitDiff parses `git diff <base>` in the repository at dir (with reviewdog's
 // parser): the work tree, staged or not, against base. When head is not
 // empty the diff is base...head (what a pull request shows) instead.
-// Untracked files that git does not ignore count as wholly added, so a new
-// file is reviewed before `git add`. Paths have a/ and b/ prefixes (strip 1).
-func GitDiff(ctx context.Context, dir, base, head string) ([]*diff.FileDiff, error) {
+// With untracked, files git neither tracks nor ignores count as wholly
+// added, so a new file is reviewed before `git add`. Paths have a/ and b/
+// prefixes (strip 1).
+func GitDiff(ctx context.Context, dir, base, head string, untracked bool) ([]*diff.FileDiff, error) {
 	args := []string{"diff", "--no-ext-diff", "--no-textconv", "--find-renames", "--src-prefix=a/", "--dst-prefix=b/", "-U3"}
 	if head != "" {
 		args = append(args, base+"..."+head)
@@ -114,14 +117,14 @@ func GitDiff(ctx context.Context, dir, base, head string) ([]*diff.FileDiff, err
 	if err != nil {
 		return nil, fmt.Errorf("parse git diff: %w", err)
 	}
-	if head != "" {
+	if head != "" || !untracked {
 		return fds, nil
 	}
-	untracked, err := git(ctx, dir, "ls-files", "--others", "--exclude-standard", "-z")
+	names, err := git(ctx, dir, "ls-files", "--others", "--exclude-standard", "-z")
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range strings.Split(string(untracked), "\x00") {
+	for _, name := range strings.Split(string(names), "\x00") {
 		if name == "" {
 			continue
 		}
