@@ -111,4 +111,3 @@ func UseLocalAction(workflow []byte) []byte {
 	re := regexp.MustCompile(`(?m)uses: tfreview/tfreview@\S+`)
 	return re.ReplaceAll(workflow, []byte("uses: ./"))
 }
-
