@@ -25,6 +25,9 @@ type (
 // Names lists the reporter names.
 var Names = review.Names
 
+// DefaultMaxComments is the --max-comments default.
+const DefaultMaxComments = review.DefaultMaxComments
+
 // New returns the reporter named o.Name.
 func New(o Options) (Reporter, error) {
 	switch o.Name {

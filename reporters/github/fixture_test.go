@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/reporters/github/githubtest"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
@@ -158,7 +159,7 @@ func prReport(root string) finding.Report {
 // a fake GitHub, files for the step summary and outputs.
 type harness struct {
 	t       *testing.T
-	gh      *fakeGitHub
+	gh      *githubtest.Server
 	dir     string
 	env     map[string]string
 	stdout  bytes.Buffer
@@ -170,8 +171,8 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	dir, prDiff := prRepo(t)
-	h := &harness{t: t, gh: newFakeGitHub(t, fakeToken), dir: dir}
-	h.gh.diff = prDiff
+	h := &harness{t: t, gh: githubtest.NewServer(t, fakeToken), dir: dir}
+	h.gh.Diff = prDiff
 	tmp := t.TempDir()
 	h.summary = filepath.Join(tmp, "step_summary.md")
 	h.output = filepath.Join(tmp, "output")
@@ -181,7 +182,7 @@ func newHarness(t *testing.T) *harness {
 		"GITHUB_EVENT_PATH":   "testdata/pull_request_event.json",
 		"GITHUB_REPOSITORY":   "reviewdog/reviewdog",
 		"GITHUB_SHA":          "0000000000000000000000000000000000000000", // merge commit; the event's head SHA wins
-		"GITHUB_API_URL":      h.gh.apiURL(),
+		"GITHUB_API_URL":      h.gh.APIURL(),
 		"GITHUB_SERVER_URL":   "https://github.com",
 		"GITHUB_RUN_ID":       "42",
 		"GITHUB_TOKEN":        fakeToken,
@@ -219,9 +220,9 @@ func (h *harness) everything() string {
 		c, _ := os.ReadFile(p)
 		b.Write(c)
 	}
-	h.gh.mu.Lock()
-	defer h.gh.mu.Unlock()
-	for _, r := range h.gh.requests {
+	h.gh.Mu.Lock()
+	defer h.gh.Mu.Unlock()
+	for _, r := range h.gh.Requests {
 		b.WriteString(r.Method + " " + r.Path + "?" + r.Query + "\n")
 		b.Write(r.Body)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/reporters/github/githubtest"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
@@ -35,10 +36,10 @@ func TestPullRequestReview(t *testing.T) {
 	}
 
 	// The diff is asked for with the diff media type, on the event's PR.
-	if d := h.gh.requestsTo("GET", "/repos/reviewdog/reviewdog/pulls/285"); len(d) != 1 || !strings.Contains(d[0].Accept, "application/vnd.github.v3.diff") {
+	if d := h.gh.RequestsTo("GET", "/repos/reviewdog/reviewdog/pulls/285"); len(d) != 1 || !strings.Contains(d[0].Accept, "application/vnd.github.v3.diff") {
 		t.Errorf("diff requests = %+v", d)
 	}
-	posts := h.gh.requestsTo("POST", "/repos/reviewdog/reviewdog/pulls/285/reviews")
+	posts := h.gh.RequestsTo("POST", "/repos/reviewdog/reviewdog/pulls/285/reviews")
 	if len(posts) != 1 {
 		t.Fatalf("want exactly one review per run, got %d", len(posts))
 	}
@@ -90,10 +91,10 @@ func TestPullRequestReview(t *testing.T) {
 	if res.InScope != 6 || res.OutOfScope != 1 || res.Suppressed != 1 || !res.Failed || res.Posted != 6 {
 		t.Errorf("result = %+v", res)
 	}
-	if n := len(h.gh.requestsTo("POST", "/issues/285/comments")); n != 1 {
+	if n := len(h.gh.RequestsTo("POST", "/issues/285/comments")); n != 1 {
 		t.Errorf("sticky comment created %d times, want 1", n)
 	}
-	sticky := h.gh.issueComments[0].Body
+	sticky := h.gh.IssueComments[0].Body
 	if !strings.HasPrefix(sticky, "<!-- tfreview-summary: tfreview -->\n") {
 		t.Errorf("sticky comment lacks its marker:\n%s", sticky)
 	}
@@ -110,21 +111,21 @@ func TestPullRequestReview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(h.gh.requestsTo("POST", "/pulls/285/reviews")); n != 1 {
+	if n := len(h.gh.RequestsTo("POST", "/pulls/285/reviews")); n != 1 {
 		t.Errorf("re-run posted another review (%d reviews)", n)
 	}
 	if res2.AlreadyPosted != 6 || res2.Posted != 0 {
 		t.Errorf("re-run result = %+v", res2)
 	}
-	if n := len(h.gh.requestsTo("POST", "/issues/285/comments")); n != 1 {
+	if n := len(h.gh.RequestsTo("POST", "/issues/285/comments")); n != 1 {
 		t.Errorf("re-run posted the sticky comment again (%d posts)", n)
 	}
-	edits := h.gh.requestsTo("PATCH", fmt.Sprintf("/issues/comments/%d", h.gh.issueComments[0].ID))
+	edits := h.gh.RequestsTo("PATCH", fmt.Sprintf("/issues/comments/%d", h.gh.IssueComments[0].ID))
 	if len(edits) != 1 {
 		t.Errorf("sticky comment edits = %d, want 1", len(edits))
 	}
-	if len(h.gh.reviewComments) != 4 || len(h.gh.issueComments) != 1 {
-		t.Errorf("after two runs: %d review comments, %d issue comments", len(h.gh.reviewComments), len(h.gh.issueComments))
+	if len(h.gh.ReviewComments) != 4 || len(h.gh.IssueComments) != 1 {
+		t.Errorf("after two runs: %d review comments, %d issue comments", len(h.gh.ReviewComments), len(h.gh.IssueComments))
 	}
 
 	// Third run: the acl finding is fixed; its comment is resolved (edited)
@@ -136,12 +137,12 @@ func TestPullRequestReview(t *testing.T) {
 		t.Fatal(err)
 	}
 	var aclID int64
-	for _, c := range h.gh.reviewComments {
+	for _, c := range h.gh.ReviewComments {
 		if c.Line == 3 {
 			aclID = c.ID
 		}
 	}
-	patches := h.gh.requestsTo("PATCH", fmt.Sprintf("/pulls/comments/%d", aclID))
+	patches := h.gh.RequestsTo("PATCH", fmt.Sprintf("/pulls/comments/%d", aclID))
 	if len(patches) != 1 || res3.Outdated != 1 {
 		t.Fatalf("resolve: %d PATCHes of the acl comment, result %+v", len(patches), res3)
 	}
@@ -149,14 +150,14 @@ func TestPullRequestReview(t *testing.T) {
 	if !strings.HasPrefix(body, "✅ **Resolved**") || strings.Contains(body, "```suggestion") {
 		t.Errorf("resolved body:\n%s", body)
 	}
-	if n := len(h.gh.requestsTo("POST", "/pulls/285/reviews")); n != 1 {
+	if n := len(h.gh.RequestsTo("POST", "/pulls/285/reviews")); n != 1 {
 		t.Errorf("third run posted a review")
 	}
 	// A fourth run does not resolve it again.
 	if _, err := h.run(review.Options{Name: review.GitHubPRReview}, fixed); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(h.gh.requestsTo("PATCH", fmt.Sprintf("/pulls/comments/%d", aclID))); n != 1 {
+	if n := len(h.gh.RequestsTo("PATCH", fmt.Sprintf("/pulls/comments/%d", aclID))); n != 1 {
 		t.Errorf("resolved comment edited again (%d PATCHes)", n)
 	}
 
@@ -166,7 +167,7 @@ func TestPullRequestReview(t *testing.T) {
 	if _, err := h.run(review.Options{Name: review.GitHubPRReview, Outdated: review.OutdatedDelete}, noSSH); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(h.gh.requestsTo("DELETE", "")); n != 1 {
+	if n := len(h.gh.RequestsTo("DELETE", "")); n != 1 {
 		t.Errorf("delete mode: %d DELETE requests, want 1", n)
 	}
 	if strings.Contains(h.everything(), fakeToken) {
@@ -180,7 +181,7 @@ func TestMaxCommentsKeepsMostSevere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv := decode[sentReview](t, h.gh.requestsTo("POST", "/reviews")[0].Body)
+	rv := decode[sentReview](t, h.gh.RequestsTo("POST", "/reviews")[0].Body)
 	if len(rv.Comments) != 2 || rv.Comments[0].Line != 8 || rv.Comments[1].Line != 3 {
 		t.Fatalf("comments = %+v", rv.Comments)
 	}
@@ -201,30 +202,30 @@ func TestForgedMarkerDoesNotSilence(t *testing.T) {
 	if _, err := h.run(review.Options{Name: review.GitHubPRReview}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
-	var forged []*fakeComment
-	for _, c := range h.gh.reviewComments {
+	var forged []*githubtest.Comment
+	for _, c := range h.gh.ReviewComments {
 		c2 := *c
 		c2.ID += 5000
 		c2.User.Login = "mallory"
 		forged = append(forged, &c2)
 	}
 	h2 := newHarness(t)
-	h2.gh.reviewComments = forged
+	h2.gh.ReviewComments = forged
 	if _, err := h2.run(review.Options{Name: review.GitHubPRReview}, prReport(h2.dir)); err != nil {
 		t.Fatal(err)
 	}
-	rv := decode[sentReview](t, h2.gh.requestsTo("POST", "/reviews")[0].Body)
+	rv := decode[sentReview](t, h2.gh.RequestsTo("POST", "/reviews")[0].Body)
 	if len(rv.Comments) != 4 {
 		t.Errorf("forged markers suppressed comments: posted %d of 4", len(rv.Comments))
 	}
-	if n := len(h2.gh.requestsTo("PATCH", "")) + len(h2.gh.requestsTo("DELETE", "")); n != 0 {
+	if n := len(h2.gh.RequestsTo("PATCH", "")) + len(h2.gh.RequestsTo("DELETE", "")); n != 0 {
 		t.Errorf("touched someone else's comments (%d requests)", n)
 	}
 }
 
 func TestForkFallsBackToAnnotations(t *testing.T) {
 	h := newHarness(t)
-	h.gh.forbidWrites = true
+	h.gh.ForbidWrites = true
 	res, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, prReport(h.dir))
 	if err != nil {
 		t.Fatalf("a fork PR must not be an error: %v", err)
@@ -245,7 +246,7 @@ func TestForkFallsBackToAnnotations(t *testing.T) {
 	if s := h.stepSummary(); !strings.Contains(s, "[!WARNING]") || !strings.Contains(s, "annotated \\(fallback\\)") {
 		t.Errorf("step summary does not say so:\n%s", s)
 	}
-	if n := len(h.gh.requestsTo("POST", "/issues/285/comments")); n != 0 {
+	if n := len(h.gh.RequestsTo("POST", "/issues/285/comments")); n != 0 {
 		t.Errorf("tried to post the sticky comment after a 403 (%d)", n)
 	}
 }
@@ -265,10 +266,10 @@ func TestChecksBatchAnnotations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(h.gh.requestsTo("POST", "/check-runs")); n != 1 {
+	if n := len(h.gh.RequestsTo("POST", "/check-runs")); n != 1 {
 		t.Fatalf("%d check runs created", n)
 	}
-	create := decode[map[string]any](t, h.gh.requestsTo("POST", "/check-runs")[0].Body)
+	create := decode[map[string]any](t, h.gh.RequestsTo("POST", "/check-runs")[0].Body)
 	if create["head_sha"] != headSHA || create["name"] != "tfreview" || create["status"] != "in_progress" {
 		t.Errorf("create = %v", create)
 	}
@@ -285,7 +286,7 @@ func TestChecksBatchAnnotations(t *testing.T) {
 			} `json:"annotations"`
 		} `json:"output"`
 	}
-	patches := h.gh.requestsContaining("PATCH", "/check-runs/")
+	patches := h.gh.RequestsContaining("PATCH", "/check-runs/")
 	var sizes []int
 	for _, p := range patches {
 		sizes = append(sizes, len(decode[update](t, p.Body).Output.Annotations))
@@ -345,7 +346,7 @@ func TestGitHubCheckOnPushReportsEverything(t *testing.T) {
 	if res.FilterMode != "nofilter" || res.InScope != 7 {
 		t.Errorf("result = %+v", res)
 	}
-	if n := len(h.gh.requestsTo("GET", "/pulls/285")); n != 0 {
+	if n := len(h.gh.RequestsTo("GET", "/pulls/285")); n != 0 {
 		t.Error("asked for a pull request diff outside a pull request")
 	}
 }
@@ -378,8 +379,8 @@ func TestWorkflowAnnotationsWithoutToken(t *testing.T) {
 	if res.Posted != 10 || res.NotPosted != 6 {
 		t.Errorf("result = %+v", res)
 	}
-	if len(h.gh.requests) != 0 {
-		t.Errorf("github-annotations without a token called the API %d times", len(h.gh.requests))
+	if len(h.gh.Requests) != 0 {
+		t.Errorf("github-annotations without a token called the API %d times", len(h.gh.Requests))
 	}
 }
 
@@ -405,9 +406,9 @@ func TestAnnotationsFilterWithGitWithoutToken(t *testing.T) {
 
 func TestRetriesAndErrors(t *testing.T) {
 	h := newHarness(t)
-	h.gh.fail("GET /repos/reviewdog/reviewdog/pulls/285", 502)
-	h.gh.fail("POST /repos/reviewdog/reviewdog/pulls/285/reviews", 429)
-	h.gh.retryAfter = "2"
+	h.gh.Fail("GET /repos/reviewdog/reviewdog/pulls/285", 502)
+	h.gh.Fail("POST /repos/reviewdog/reviewdog/pulls/285/reviews", 429)
+	h.gh.RetryAfter = "2"
 	if _, err := h.run(review.Options{Name: review.GitHubPRReview}, prReport(h.dir)); err != nil {
 		t.Fatalf("retries should have recovered: %v", err)
 	}
@@ -415,19 +416,19 @@ func TestRetriesAndErrors(t *testing.T) {
 	if len(h.sleeps) != 2 || h.sleeps[0] != 1e9 || h.sleeps[1] != 2e9 {
 		t.Errorf("sleeps = %v, want [1s 2s]", h.sleeps)
 	}
-	if n := len(h.gh.requestsTo("POST", "/reviews")); n != 2 {
+	if n := len(h.gh.RequestsTo("POST", "/reviews")); n != 2 {
 		t.Errorf("%d review POSTs, want 2 (429 then success)", n)
 	}
 
 	// A 5xx on POST is not repeated: it may have been applied.
 	h2 := newHarness(t)
-	h2.gh.fail("POST /repos/reviewdog/reviewdog/pulls/285/reviews", 502)
+	h2.gh.Fail("POST /repos/reviewdog/reviewdog/pulls/285/reviews", 502)
 	_, err := h2.run(review.Options{Name: review.GitHubPRReview}, prReport(h2.dir))
 	var re *review.Error
 	if !errors.As(err, &re) || re.StatusCode != 502 || re.Op != "create review" {
 		t.Fatalf("err = %#v", err)
 	}
-	if n := len(h2.gh.requestsTo("POST", "/reviews")); n != 1 {
+	if n := len(h2.gh.RequestsTo("POST", "/reviews")); n != 1 {
 		t.Errorf("POST retried on 502 (%d attempts)", n)
 	}
 	if strings.Contains(err.Error(), fakeToken) || strings.Contains(h2.everything(), fakeToken) {
@@ -439,19 +440,19 @@ func TestRetriesAndErrors(t *testing.T) {
 
 	// Bounded: a server that keeps failing is given up on.
 	h3 := newHarness(t)
-	h3.gh.fail("GET /repos/reviewdog/reviewdog/pulls/285", 503, 503, 503, 503, 503)
+	h3.gh.Fail("GET /repos/reviewdog/reviewdog/pulls/285", 503, 503, 503, 503, 503)
 	_, err = h3.run(review.Options{Name: review.GitHubPRCheck, MaxRetries: 2}, prReport(h3.dir))
 	if !errors.As(err, &re) || re.StatusCode != 503 {
 		t.Fatalf("err = %v", err)
 	}
-	if n := len(h3.gh.requestsTo("GET", "/pulls/285")); n != 3 {
+	if n := len(h3.gh.RequestsTo("GET", "/pulls/285")); n != 3 {
 		t.Errorf("%d attempts, want 3 (1 + 2 retries)", n)
 	}
 }
 
 func TestTokenNeverLeaks(t *testing.T) {
 	h := newHarness(t)
-	h.gh.token = "something-else" // every request is refused with 401
+	h.gh.Token = "something-else" // every request is refused with 401
 	_, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, prReport(h.dir))
 	if err == nil {
 		t.Fatal("want an error for bad credentials")
@@ -460,7 +461,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if !errors.As(err, &re) || re.StatusCode != 401 {
 		t.Errorf("err = %v", err)
 	}
-	for _, r := range h.gh.requests {
+	for _, r := range h.gh.Requests {
 		if r.Auth != "Bearer "+fakeToken {
 			t.Errorf("request %s %s without the token header", r.Method, r.Path)
 		}
@@ -481,26 +482,26 @@ func TestTokenNeverLeaks(t *testing.T) {
 
 func TestEnterpriseAPIURL(t *testing.T) {
 	h := newHarness(t)
-	h.gh.prefix = "/api/v3"
-	h.env["GITHUB_API_URL"] = h.gh.apiURL()
+	h.gh.Prefix = "/api/v3"
+	h.env["GITHUB_API_URL"] = h.gh.APIURL()
 	if _, err := h.run(review.Options{Name: review.GitHubPRCheck}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(h.gh.requestsTo("POST", "/api/v3/repos/reviewdog/reviewdog/check-runs")); n != 1 {
+	if n := len(h.gh.RequestsTo("POST", "/api/v3/repos/reviewdog/reviewdog/check-runs")); n != 1 {
 		t.Errorf("check run not created under /api/v3")
 	}
 }
 
 func TestHugeDiffFallsBackToFiles(t *testing.T) {
 	h := newHarness(t)
-	h.gh.diffTooLarge = true
-	for _, part := range strings.Split(h.gh.diff, "diff --git ")[1:] {
+	h.gh.DiffTooLarge = true
+	for _, part := range strings.Split(h.gh.Diff, "diff --git ")[1:] {
 		name := strings.TrimPrefix(strings.Fields(part)[1], "b/")
 		status := "modified"
 		if strings.Contains(part, "new file mode") {
 			status = "added"
 		}
-		h.gh.files = append(h.gh.files, fakeFile{Filename: name, Status: status, Patch: part[strings.Index(part, "@@"):]})
+		h.gh.Files = append(h.gh.Files, githubtest.File{Filename: name, Status: status, Patch: part[strings.Index(part, "@@"):]})
 	}
 	res, err := h.run(review.Options{Name: review.GitHubPRReview}, prReport(h.dir))
 	if err != nil {
@@ -509,7 +510,7 @@ func TestHugeDiffFallsBackToFiles(t *testing.T) {
 	if res.InScope != 6 || res.Posted != 6 {
 		t.Errorf("result = %+v", res)
 	}
-	if n := len(h.gh.requestsTo("GET", "/pulls/285/files")); n < 1 {
+	if n := len(h.gh.RequestsTo("GET", "/pulls/285/files")); n < 1 {
 		t.Error("files endpoint not used")
 	}
 }
@@ -524,10 +525,10 @@ func TestOwnersMentionsAndLabels(t *testing.T) {
 	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true, Owners: owners}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(h.gh.labels, []string{"security:critical"}) {
-		t.Errorf("labels = %v", h.gh.labels)
+	if !slices.Equal(h.gh.Labels, []string{"security:critical"}) {
+		t.Errorf("labels = %v", h.gh.Labels)
 	}
-	sticky := h.gh.issueComments[0].Body
+	sticky := h.gh.IssueComments[0].Body
 	if !strings.Contains(sticky, "- @octo-org/sre — 1 finding, worst CRITICAL") || !strings.Contains(sticky, "- @octo-org/platform — 3 findings, worst MEDIUM") {
 		t.Errorf("sticky comment does not say who must act:\n%s", sticky)
 	}
@@ -546,7 +547,7 @@ func TestCodeOwnersFallback(t *testing.T) {
 	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
-	sticky := h.gh.issueComments[0].Body
+	sticky := h.gh.IssueComments[0].Body
 	if !strings.Contains(sticky, "from CODEOWNERS \\(\\.github/CODEOWNERS\\)") || !strings.Contains(sticky, "- @octo-org/platform — 3 findings, worst MEDIUM") || !strings.Contains(sticky, "- @octo-org/infra") {
 		t.Errorf("CODEOWNERS owners missing:\n%s", sticky)
 	}
@@ -563,7 +564,7 @@ func TestNotAPullRequest(t *testing.T) {
 	if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "Not a pull request") {
 		t.Errorf("notes = %v", res.Notes)
 	}
-	if n := len(h.gh.requestsTo("POST", "")); n != 0 {
+	if n := len(h.gh.RequestsTo("POST", "")); n != 0 {
 		t.Errorf("%d POSTs outside a pull request", n)
 	}
 }

@@ -168,7 +168,11 @@ func (p *printer) summary(o review.Options, base string, mode filter.Mode, in, o
 		p.printf("%d more outside the changed lines (not failing):\n", res.OutOfScope)
 		for _, g := range review.BySeverity(out) {
 			f := g.Primary().Finding
-			p.printf("  %s:%d: %s %s (%d)\n", clean(p.path(g.Primary())), f.Range.Start.Line, f.Severity, clean(f.RuleID), len(g.Items))
+			times := ""
+			if len(g.Items) > 1 {
+				times = fmt.Sprintf(" (%d instances)", len(g.Items))
+			}
+			p.printf("  %s:%d: %s %s%s\n", clean(p.path(g.Primary())), f.Range.Start.Line, f.Severity, clean(f.RuleID), times)
 		}
 	}
 	if res.Suppressed > 0 {
