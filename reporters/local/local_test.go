@@ -146,6 +146,21 @@ func TestLocalUnderPreCommitIgnoresUntracked(t *testing.T) {
 	}
 }
 
+func TestLocalRepositoryWithoutCommits(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	git(t, dir, "init", "-q")
+	write(t, dir, "infra/a.tf", tenLines)
+	git(t, dir, "add", "-A")
+	r, _ := New(review.Options{Name: review.Local, Stdout: &bytes.Buffer{}})
+	res, err := r.Report(context.Background(), finding.Report{Root: filepath.Join(dir, "infra"), Findings: []finding.Finding{f("X", finding.SeverityLow, "a.tf", 3)}})
+	if err != nil || res.InScope != 1 {
+		t.Errorf("res = %+v, err = %v", res, err)
+	}
+}
+
 func TestLocalOutsideGit(t *testing.T) {
 	r, _ := New(review.Options{Name: review.Local, Stdout: &bytes.Buffer{}})
 	_, err := r.Report(context.Background(), finding.Report{Root: t.TempDir()})

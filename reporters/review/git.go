@@ -83,17 +83,23 @@ func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 
 // DefaultDiffBase is the merge-base of HEAD and its upstream; without an
 // upstream, of HEAD and origin/HEAD; without that, HEAD (only uncommitted
-// changes are reviewed).
+// changes are reviewed); in a repository without commits, the empty tree
+// (everything is new).
 func DefaultDiffBase(ctx context.Context, dir string) (string, error) {
 	for _, other := range []string{"@{upstream}", "origin/HEAD"} {
 		if out, err := git(ctx, dir, "merge-base", "HEAD", other); err == nil {
 			return strings.TrimSpace(string(out)), nil
 		}
 	}
-	if _, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", "HEAD"); err != nil {
+	if _, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", "HEAD"); err == nil {
+		return "HEAD", nil
+	}
+	// The empty tree's ID depends on the hash (SHA-1 or SHA-256).
+	out, err := git(ctx, dir, "hash-object", "-t", "tree", "--stdin")
+	if err != nil {
 		return "", fmt.Errorf("no commit to diff against in %s: %w", dir, err)
 	}
-	return "HEAD", nil
+	return strings.TrimSpace(string(out)), nil
 }
 
 // GitDiff parses `git diff <base>` in the repository at dir (with reviewdog's
