@@ -36,6 +36,8 @@ type scanFlags struct {
 	noColor             bool
 	debug               bool
 	maxFileSize         int64
+	maxNesting          int
+	maxInstances        int
 	report              reportFlags
 }
 
@@ -73,6 +75,8 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	fl.BoolVar(&f.noColor, "no-color", false, "no colour in text output (also NO_COLOR)")
 	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
 	fl.Int64Var(&f.maxFileSize, "max-file-size", scanner.DefaultLimits.MaxFileSize, "largest .tf/.tfvars file read, in bytes")
+	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
+	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "largest literal count evaluated per resource")
 	addReportFlags(fl, &f.report)
 	return cmd
 }
@@ -197,7 +201,7 @@ func scanOptions(cmd *cobra.Command, f scanFlags, cfg *config.Config, args []str
 		MinSeverity:         minSev,
 		RequireIgnoreReason: f.requireIgnoreReason || cfg.RequireIgnoreReason,
 		RulesConfig:         cfg.Rules,
-		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize},
+		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize, MaxNesting: f.maxNesting, MaxInstances: f.maxInstances},
 	}
 	return opts, failOn, nil
 }
