@@ -577,3 +577,24 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 	}
 	return strings.TrimSpace(out)
 }
+
+func TestMatrixJobsKeepTheirOwnComments(t *testing.T) {
+	h := newHarness(t)
+	rep := prReport(h.dir)
+	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, rep); err != nil {
+		t.Fatal(err)
+	}
+	// Another job of the matrix (another key) reports less: it must not
+	// take the first job's comments for its own outdated ones.
+	other := rep
+	other.Findings = slices.DeleteFunc(slices.Clone(rep.Findings), func(f finding.Finding) bool { return f.RuleID != "TFR-SG-OPEN" })
+	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true, StickyKey: "envs/prod"}, other); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.gh.RequestsContaining("PATCH", "/pulls/comments/")) + len(h.gh.RequestsContaining("DELETE", "/pulls/comments/")); n != 0 {
+		t.Errorf("the second job touched the first job's comments (%d requests)", n)
+	}
+	if len(h.gh.IssueComments) != 2 || !strings.HasPrefix(h.gh.IssueComments[1].Body, "<!-- tfreview-summary: tfreview:envs/prod -->") {
+		t.Errorf("want one summary comment per job, got %d", len(h.gh.IssueComments))
+	}
+}

@@ -80,7 +80,7 @@ func (r *run) ourReviewComments(ctx context.Context) ([]*gh.PullRequestComment, 
 			if !strings.EqualFold(c.GetUser().GetLogin(), author) {
 				continue
 			}
-			if meta := serviceutil.ExtractMetaComment(c.GetBody()); meta != nil && meta.GetSourceName() == r.tool {
+			if meta := serviceutil.ExtractMetaComment(c.GetBody()); meta != nil && meta.GetSourceName() == r.markerName() {
 				out = append(out, c)
 			}
 		}
@@ -216,7 +216,7 @@ func (r *run) commentBody(g review.Group, at review.Lines, sg *review.Suggestion
 		b.WriteString("\n**Resolution:** " + Text(Truncate(f.Resolution, 1000)) + "\n")
 	}
 	body := Truncate(b.String(), MaxCommentBody-512)
-	return body + "\n" + serviceutil.BuildMetaComment(g.Fingerprint(), r.tool) + "\n"
+	return body + "\n" + serviceutil.BuildMetaComment(g.Fingerprint(), r.markerName()) + "\n"
 }
 
 func (r *run) reviewBody(plan reviewPlan) string {
@@ -262,7 +262,7 @@ func (r *run) handleOutdated(ctx context.Context, plan reviewPlan) error {
 			r.res.Outdated++
 			continue
 		}
-		body := resolvedBody(c.GetBody(), r.tool, r.rc.HeadSHA)
+		body := resolvedBody(c.GetBody(), r.tool, r.markerName(), r.rc.HeadSHA)
 		if _, _, err := r.cli.PullRequests.UpdateComment(ctx, r.rc.Owner, r.rc.Repo, c.GetID(), gh.UpdatePullRequestCommentRequest{Body: body}); err != nil {
 			return apiError(fmt.Sprintf("resolve outdated comment %d", c.GetID()), err, r.token)
 		}
@@ -272,7 +272,7 @@ func (r *run) handleOutdated(ctx context.Context, plan reviewPlan) error {
 }
 
 // resolvedBody keeps the first line of our old comment, struck through.
-func resolvedBody(old, tool, sha string) string {
+func resolvedBody(old, tool, marker, sha string) string {
 	meta := serviceutil.ExtractMetaComment(old)
 	first, _, _ := strings.Cut(old, "\n")
 	first = Truncate(strings.TrimSpace(first), 1000)
@@ -285,7 +285,7 @@ func resolvedBody(old, tool, sha string) string {
 	if strings.HasPrefix(first, "**") {
 		b.WriteString("~~" + first + "~~\n")
 	}
-	b.WriteString("\n" + serviceutil.BuildMetaComment(meta.GetFingerprint(), tool+resolvedSuffix) + "\n")
+	b.WriteString("\n" + serviceutil.BuildMetaComment(meta.GetFingerprint(), marker+resolvedSuffix) + "\n")
 	return b.String()
 }
 

@@ -7,16 +7,27 @@ import (
 	gh "github.com/google/go-github/v91/github"
 )
 
+// markerName tells this job's comments from those of other tfreview jobs on
+// the same pull request (a matrix over directories): the tool name, plus
+// the sticky key, which defaults to the scanned directory. It is the source
+// name in reviewdog's meta comment and the key of the sticky marker.
+func (r *run) markerName() string {
+	key := r.opts.StickyKey
+	if key == "" {
+		key = r.prefix
+	}
+	if key == "" {
+		return r.tool
+	}
+	return r.tool + ":" + key
+}
+
 // stickyMarker finds our summary comment among the pull request's comments.
 func (r *run) stickyMarker() string {
-	key := r.tool
-	if r.opts.StickyKey != "" {
-		key += ":" + r.opts.StickyKey
-	}
-	// The key is ours (option or tool name), but keep it from ending the
-	// HTML comment all the same.
-	key = strings.NewReplacer("--", "-", ">", "", "\n", " ").Replace(key)
-	return "<!-- tfreview-summary: " + key + " -->"
+	// The name is ours (options and the directory name), but keep it from
+	// ending the HTML comment all the same.
+	name := strings.NewReplacer("--", "-", ">", "", "\n", " ", "\r", " ").Replace(r.markerName())
+	return "<!-- tfreview-summary: " + name + " -->"
 }
 
 // postSticky keeps exactly one summary comment: the first comment by the

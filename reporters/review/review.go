@@ -63,8 +63,9 @@ type Options struct {
 	MaxComments int
 	// PRComment keeps one sticky summary comment on the pull request.
 	PRComment bool
-	// StickyKey tells apart sticky comments of several tfreview jobs on one
-	// pull request (e.g. one per working directory). Optional.
+	// StickyKey tells apart the comments of several tfreview jobs on one
+	// pull request (a matrix over directories); "" means the scanned
+	// directory relative to the repository root.
 	StickyKey string
 	// Outdated is OutdatedResolve (default), OutdatedDelete or OutdatedKeep.
 	Outdated string
