@@ -68,8 +68,8 @@ func (r *run) postCheck(ctx context.Context) error {
 		if err != nil {
 			return apiError(fmt.Sprintf("update check run (annotations %d-%d)", start+1, start+len(batch)), err, r.token)
 		}
-		r.res.Posted += len(batch)
 		if last {
+			r.res.Posted = review.CountItems(r.in)
 			r.res.CheckURL = done.GetHTMLURL()
 			return nil
 		}

@@ -180,6 +180,12 @@ func TestLineSuggestion(t *testing.T) {
 	if _, err := LineSuggestion(dir, f, sc); err == nil {
 		t.Error("overlapping edits accepted")
 	}
+	out := edit(1, 1, 1, 1, "x")
+	out.Range.File = "../outside.tf"
+	f.Fix = &finding.Fix{Edits: []finding.TextEdit{out}}
+	if _, err := LineSuggestion(dir, f, sc); err == nil {
+		t.Error("an edit outside the root was read")
+	}
 }
 
 func TestSuggestionMustMatchDiff(t *testing.T) {

@@ -32,6 +32,9 @@ func LineSuggestion(root string, f finding.Finding, s *Scope) (Suggestion, error
 			return Suggestion{}, fmt.Errorf("fix edits several files")
 		}
 	}
+	if !filepath.IsLocal(filepath.FromSlash(file)) {
+		return Suggestion{}, fmt.Errorf("fix edits %s, outside the scanned root", file)
+	}
 	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
 	if err != nil {
 		return Suggestion{}, fmt.Errorf("read %s: %w", file, err)
