@@ -598,3 +598,23 @@ func TestMatrixJobsKeepTheirOwnComments(t *testing.T) {
 		t.Errorf("want one summary comment per job, got %d", len(h.gh.IssueComments))
 	}
 }
+
+func TestPersonalTokenIdentity(t *testing.T) {
+	h := newHarness(t)
+	h.gh.UserForbidden = false
+	h.gh.Bot = "ci-user" // a personal access token: GET /user names it
+	for range 2 {
+		if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, prReport(h.dir)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(h.gh.RequestsTo("POST", "/reviews")); n != 1 {
+		t.Errorf("%d reviews after two runs, want 1", n)
+	}
+	if n := len(h.gh.IssueComments); n != 1 {
+		t.Errorf("%d summary comments after two runs, want 1", n)
+	}
+	if n := len(h.gh.RequestsTo("GET", "/user")); n != 2 {
+		t.Errorf("GET /user %d times, want once per run", n)
+	}
+}

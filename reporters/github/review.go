@@ -62,10 +62,6 @@ func (r *run) postReview(ctx context.Context) error {
 // written by the account we trust, so nobody can silence a finding by
 // posting a look-alike comment.
 func (r *run) ourReviewComments(ctx context.Context) ([]*gh.PullRequestComment, error) {
-	author, err := r.commentAuthor(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []*gh.PullRequestComment
 	opt := &gh.PullRequestListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	for {
@@ -77,7 +73,11 @@ func (r *run) ourReviewComments(ctx context.Context) ([]*gh.PullRequestComment, 
 			if id := c.GetInReplyTo(); id != 0 {
 				r.replied[id] = true
 			}
-			if !strings.EqualFold(c.GetUser().GetLogin(), author) {
+			ours, err := r.isOurs(ctx, c.GetUser())
+			if err != nil {
+				return nil, err
+			}
+			if !ours {
 				continue
 			}
 			if meta := serviceutil.ExtractMetaComment(c.GetBody()); meta != nil && meta.GetSourceName() == r.markerName() {
@@ -289,25 +289,35 @@ func resolvedBody(old, tool, marker, sha string) string {
 	return b.String()
 }
 
-// commentAuthor is the login whose earlier comments are ours: the option,
-// else the token's user, else github-actions[bot] (GET /user is not allowed
-// for the Actions token).
-func (r *run) commentAuthor(ctx context.Context) (string, error) {
-	if r.author != "" {
-		return r.author, nil
+// anyBot stands for "the token's identity is a bot we cannot name": the
+// Actions token (github-actions[bot]) and GitHub App installation tokens
+// (<app>[bot]) may not call GET /user.
+const anyBot = "*[bot]"
+
+// isOurs reports whether a comment was written by the account this run
+// posts as: the CommentAuthor option, else the token's user, else — when
+// GitHub will not say — any bot account. Someone opening or commenting on a
+// pull request cannot write as a bot of the base repository, so a
+// look-alike comment cannot silence a finding or take the summary's place.
+func (r *run) isOurs(ctx context.Context, u *gh.User) (bool, error) {
+	if r.author == "" {
+		switch {
+		case r.opts.CommentAuthor != "":
+			r.author = r.opts.CommentAuthor
+		default:
+			me, _, err := r.cli.Users.Get(ctx, "")
+			switch {
+			case err == nil && me.GetLogin() != "":
+				r.author = me.GetLogin()
+			case err == nil || isPermissionError(apiError("get user", err)):
+				r.author = anyBot
+			default:
+				return false, apiError("get authenticated user", err, r.token)
+			}
+		}
 	}
-	if r.opts.CommentAuthor != "" {
-		r.author = r.opts.CommentAuthor
-		return r.author, nil
+	if r.author == anyBot {
+		return u.GetType() == "Bot" && strings.HasSuffix(u.GetLogin(), "[bot]"), nil
 	}
-	u, _, err := r.cli.Users.Get(ctx, "")
-	switch {
-	case err == nil && u.GetLogin() != "":
-		r.author = u.GetLogin()
-	case err == nil || isPermissionError(apiError("get user", err)):
-		r.author = "github-actions[bot]"
-	default:
-		return "", apiError("get authenticated user", err, r.token)
-	}
-	return r.author, nil
+	return strings.EqualFold(u.GetLogin(), r.author), nil
 }

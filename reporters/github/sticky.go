@@ -35,10 +35,6 @@ func (r *run) stickyMarker() string {
 // is none, and create is set (there is something to say), is one created.
 func (r *run) postSticky(ctx context.Context, body string, create bool) error {
 	marker := r.stickyMarker()
-	author, err := r.commentAuthor(ctx)
-	if err != nil {
-		return err
-	}
 	opt := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	for {
 		cs, resp, err := r.cli.Issues.ListComments(ctx, r.rc.Owner, r.rc.Repo, r.rc.PR, opt)
@@ -46,7 +42,12 @@ func (r *run) postSticky(ctx context.Context, body string, create bool) error {
 			return apiError("list pull request comments", err, r.token)
 		}
 		for _, c := range cs {
-			if !strings.EqualFold(c.GetUser().GetLogin(), author) || !hasLine(c.GetBody(), marker) {
+			if !hasLine(c.GetBody(), marker) {
+				continue
+			}
+			if ours, err := r.isOurs(ctx, c.GetUser()); err != nil {
+				return err
+			} else if !ours {
 				continue
 			}
 			if c.GetBody() != body {

@@ -86,7 +86,8 @@ type Options struct {
 	Token string
 	// CommentAuthor is the login whose earlier comments this run may treat
 	// as its own (dedup, sticky, resolve). "" means the token's user, or
-	// github-actions[bot] when the token cannot tell (GITHUB_TOKEN).
+	// any bot account when GitHub will not say (the Actions token, GitHub
+	// App tokens).
 	CommentAuthor string
 	// ReportURL points readers to the full report when a body is cut to
 	// GitHub's size limit; "" means the workflow run's page.

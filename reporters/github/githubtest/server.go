@@ -64,6 +64,7 @@ type Comment struct {
 	InReplyTo int64  `json:"in_reply_to_id,omitempty"`
 	User      struct {
 		Login string `json:"login"`
+		Type  string `json:"type"`
 	} `json:"user"`
 	HTMLURL string `json:"html_url"`
 }
@@ -198,7 +199,7 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		f.Reviews = append(f.Reviews, rv)
 		for _, c := range rv.Comments {
 			c.ID = f.id()
-			c.User.Login = f.Bot
+			c.User.Login, c.User.Type = f.Bot, f.botType()
 			c.HTMLURL = fmt.Sprintf("https://github.com/%s/%s/pull/%d#discussion_r%d", f.Owner, f.Repo, f.PR, c.ID)
 			f.ReviewComments = append(f.ReviewComments, c)
 		}
@@ -211,7 +212,7 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case req.Method == "POST" && rest == issuePath+"/comments":
 		c := &Comment{ID: f.id()}
 		mustUnmarshal(f.t, body, c)
-		c.User.Login = f.Bot
+		c.User.Login, c.User.Type = f.Bot, f.botType()
 		c.HTMLURL = fmt.Sprintf("https://github.com/%s/%s/pull/%d#issuecomment-%d", f.Owner, f.Repo, f.PR, c.ID)
 		f.IssueComments = append(f.IssueComments, c)
 		writeJSON(w, 201, c)
@@ -238,6 +239,13 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	default:
 		writeJSON(w, 404, map[string]any{"message": "Not Found: " + route})
 	}
+}
+
+func (f *Server) botType() string {
+	if strings.HasSuffix(f.Bot, "[bot]") {
+		return "Bot"
+	}
+	return "User"
 }
 
 func (f *Server) id() int64 { f.nextID++; return f.nextID }
