@@ -614,7 +614,8 @@ func TestPersonalTokenIdentity(t *testing.T) {
 	if n := len(h.gh.IssueComments); n != 1 {
 		t.Errorf("%d summary comments after two runs, want 1", n)
 	}
-	if n := len(h.gh.RequestsTo("GET", "/user")); n != 2 {
-		t.Errorf("GET /user %d times, want once per run", n)
+	// Asked lazily: the first run found no comments to judge.
+	if n := len(h.gh.RequestsTo("GET", "/user")); n != 1 {
+		t.Errorf("GET /user %d times, want 1", n)
 	}
 }
