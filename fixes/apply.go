@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
 
@@ -47,10 +48,10 @@ func ApplyEdits(src []byte, edits []finding.TextEdit) ([]byte, error) {
 // UnifiedDiff renders the change of one file as a unified diff.
 func UnifiedDiff(file string, before, after []byte) (string, error) {
 	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A:        difflib.SplitLines(string(before)),
-		B:        difflib.SplitLines(string(after)),
-		FromFile: "a/" + file,
-		ToFile:   "b/" + file,
+		A:        splitLines(before),
+		B:        splitLines(after),
+		FromFile: "a/" + strings.TrimPrefix(file, "/"),
+		ToFile:   "b/" + strings.TrimPrefix(file, "/"),
 		Context:  3,
 	})
 }
@@ -68,4 +69,14 @@ func EditsByFile(fs []finding.Finding, selected func(finding.Finding) bool) map[
 		}
 	}
 	return out
+}
+
+// splitLines keeps line endings; unlike difflib.SplitLines it adds no empty
+// line after a final newline, so hunk counts match the file.
+func splitLines(b []byte) []string {
+	lines := strings.SplitAfter(string(b), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
 }

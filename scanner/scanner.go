@@ -312,7 +312,7 @@ func scanPath(ctx context.Context, abs string, opts Options, engine *trivyadapte
 					Message: fmt.Sprintf("Trivy checks failed on root module %s: %v", root, err)})
 			}
 			fs = filterChecks(fs, opts)
-			refineTrivy(fs, indexBlocks(loaded.Model))
+			refineTrivy(fs, indexBlocks(loaded.Model), proj)
 			out = append(out, fs...)
 		}
 	}
