@@ -9,7 +9,11 @@ import (
 // All returns every built-in rule, in ID order. Adding a rule = one file,
 // one line here, one testdata folder.
 func All() []*Rule {
-	return []*Rule{}
+	return []*Rule{
+		ModuleGitRef,
+		ModuleRegistryVersion,
+		ProviderVersion,
+	}
 }
 
 var idPattern = regexp.MustCompile(`^TFR-[A-Z0-9]+-[0-9]{3}$`)

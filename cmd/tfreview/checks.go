@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tfreview/tfreview/scanner"
+)
+
+func newChecksCmd(stdout io.Writer) *cobra.Command {
+	var format, bundle string
+	cmd := &cobra.Command{
+		Use:   "checks",
+		Short: "List every check of both engines",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			all, err := scanner.AllChecks(bundle)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			switch format {
+			case "json":
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(all)
+			case "text":
+				tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tENGINE\tSEVERITY\tPROVIDER/SERVICE\tTITLE\tALIASES")
+				for _, c := range all {
+					ps := c.Provider
+					if c.Service != "" {
+						ps += "/" + c.Service
+					}
+					aliases := ""
+					for i, a := range c.Aliases {
+						if i > 0 {
+							aliases += ","
+						}
+						aliases += a
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Engine, c.Severity, ps, c.Title, aliases)
+				}
+				return tw.Flush()
+			}
+			return withCode(exitError, fmt.Errorf("unknown --format %q (want text or json)", format))
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&bundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to list instead of the embedded checks")
+	return cmd
+}

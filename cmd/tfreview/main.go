@@ -1,0 +1,11 @@
+// Command tfreview finds security misconfigurations in Terraform before it
+// is deployed.
+package main
+
+import (
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tfreview/tfreview/config"
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/formatters"
+	"github.com/tfreview/tfreview/scanner"
+)
+
+// scanFlags are the flags of `tfreview scan`.
+type scanFlags struct {
+	formats, outputs    []string
+	severity, failOn    string
+	engines             []string
+	configPath          string
+	varFiles            []string
+	vars                []string
+	checks, skipChecks  []string
+	skipDirs, skipFiles []string
+	downloadModules     bool
+	checksBundle        string
+	showIgnored         bool
+	requireIgnoreReason bool
+	noColor             bool
+	debug               bool
+	maxFileSize         int64
+	maxNesting          int
+	maxInstances        int
+}
+
+func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "scan [PATH...]",
+		Short: "Scan Terraform directories for security misconfigurations",
+		Example: `  tfreview scan .
+  tfreview scan infra/ --format sarif --output tfreview.sarif --format text
+  tfreview scan --severity MEDIUM --fail-on CRITICAL --engines trivy`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := runScan(cmd, args, f, stdout, stderr)
+			*code = c
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.formats, "format", "f", nil, "output format: "+strings.Join(formatters.Names(), ", ")+" (repeatable, paired in order with --output; default text)")
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "write the matching --format to this file instead of stdout (repeatable)")
+	fl.StringVar(&f.severity, "severity", "", "minimum severity reported: LOW, MEDIUM, HIGH, CRITICAL (default LOW)")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (default HIGH)")
+	fl.StringSliceVar(&f.engines, "engines", nil, "engines to run: trivy,builtin (default both)")
+	fl.StringVar(&f.configPath, "config", "", "config file (default .tfreview.yaml in the first scanned path, then the current directory)")
+	fl.StringArrayVar(&f.varFiles, "var-file", nil, "extra .tfvars file applied to every root module (repeatable)")
+	fl.StringArrayVar(&f.vars, "var", nil, "set a variable, k=v, like TF_VAR_k (repeatable)")
+	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks (IDs or aliases)")
+	fl.StringSliceVar(&f.skipChecks, "skip-checks", nil, "do not run these checks (IDs or aliases)")
+	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directory globs not to scan")
+	fl.StringSliceVar(&f.skipFiles, "skip-files", nil, "file globs not to scan")
+	fl.BoolVar(&f.downloadModules, "download-modules", false, "download remote module sources (off: nothing is downloaded unless asked)")
+	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
+	fl.BoolVar(&f.showIgnored, "show-ignored", false, "also report suppressed findings, marked as such")
+	fl.BoolVar(&f.requireIgnoreReason, "require-ignore-reason", false, "report ignore comments that give no reason")
+	fl.BoolVar(&f.noColor, "no-color", false, "no colour in text output (also NO_COLOR)")
+	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
+	fl.Int64Var(&f.maxFileSize, "max-file-size", scanner.DefaultLimits.MaxFileSize, "largest .tf/.tfvars file read, in bytes")
+	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
+	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "largest literal count evaluated per resource")
+	return cmd
+}
+
+func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.Writer) (int, error) {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	cfg, err := loadConfig(f.configPath, args[0])
+	if err != nil {
+		return exitError, withCode(exitError, err)
+	}
+	opts, failOn, err := scanOptions(cmd, f, cfg, args)
+	if err != nil {
+		return exitError, withCode(exitError, err)
+	}
+	opts.Logger = newLogger(stderr, f.debug)
+
+	outs, err := openOutputs(f, stdout)
+	if err != nil {
+		return exitError, withCode(exitError, err)
+	}
+	defer outs.close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := scanner.Scan(ctx, opts)
+	if err != nil {
+		return exitError, withCode(exitError, err)
+	}
+	rep.Tool = finding.Tool{Name: "tfreview", Version: version, URI: "https://github.com/tfreview/tfreview"}
+
+	for _, o := range outs.list {
+		if err := o.fmt.Format(o.w, rep); err != nil {
+			return exitNotReported, withCode(exitNotReported, fmt.Errorf("write %s output: %w", o.name, err))
+		}
+	}
+	if err := outs.close(); err != nil {
+		return exitNotReported, withCode(exitNotReported, err)
+	}
+	return exitCodeFor(rep, failOn), nil
+}
+
+// exitCodeFor is 1 when an active finding is at or above failOn.
+func exitCodeFor(rep finding.Report, failOn finding.Severity) int {
+	for _, fd := range rep.Findings {
+		if fd.Suppressed == nil && fd.Severity >= failOn {
+			return exitFindings
+		}
+	}
+	return exitOK
+}
+
+func loadConfig(explicit, firstPath string) (*config.Config, error) {
+	if explicit != "" {
+		return config.Load(explicit)
+	}
+	for _, dir := range []string{firstPath, "."} {
+		p := filepath.Join(dir, config.FileName)
+		if _, err := os.Stat(p); err == nil {
+			return config.Load(p)
+		}
+	}
+	return &config.Config{}, nil
+}
+
+// scanOptions merges the config file and the flags; flags win.
+func scanOptions(cmd *cobra.Command, f scanFlags, cfg *config.Config, args []string) (scanner.Options, finding.Severity, error) {
+	changed := cmd.Flags().Changed
+	pick := func(flag, flagVal, cfgVal, def string) string {
+		switch {
+		case changed(flag):
+			return flagVal
+		case cfgVal != "":
+			return cfgVal
+		}
+		return def
+	}
+	minSev, err := finding.ParseSeverity(pick("severity", f.severity, cfg.Severity, "LOW"))
+	if err != nil {
+		return scanner.Options{}, 0, fmt.Errorf("--severity: %w", err)
+	}
+	failOn, err := finding.ParseSeverity(pick("fail-on", f.failOn, cfg.FailOn, "HIGH"))
+	if err != nil {
+		return scanner.Options{}, 0, fmt.Errorf("--fail-on: %w", err)
+	}
+	engines := cfg.Engines
+	if changed("engines") {
+		engines = f.engines
+	}
+	vars := map[string]string{}
+	for _, kv := range f.vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return scanner.Options{}, 0, fmt.Errorf("--var %q: want NAME=VALUE", kv)
+		}
+		vars[k] = v
+	}
+	opts := scanner.Options{
+		Paths:               args,
+		Engines:             engines,
+		Checks:              f.checks,
+		DisabledChecks:      append(append([]string(nil), cfg.DisabledChecks...), f.skipChecks...),
+		SkipDirs:            append(append([]string(nil), cfg.SkipDirs...), f.skipDirs...),
+		SkipFiles:           append(append([]string(nil), cfg.SkipFiles...), f.skipFiles...),
+		VarFiles:            append(append([]string(nil), cfg.VarFiles...), f.varFiles...),
+		Vars:                vars,
+		AllowDownloads:      f.downloadModules,
+		ChecksBundle:        f.checksBundle,
+		MinSeverity:         minSev,
+		RequireIgnoreReason: f.requireIgnoreReason || cfg.RequireIgnoreReason,
+		RulesConfig:         cfg.Rules,
+		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize, MaxNesting: f.maxNesting, MaxInstances: f.maxInstances},
+	}
+	return opts, failOn, nil
+}
+
+type output struct {
+	name string
+	fmt  formatters.Formatter
+	w    io.Writer
+	file *os.File
+}
+
+type outputs struct{ list []output }
+
+func (o *outputs) close() error {
+	var errs []error
+	for i := range o.list {
+		if o.list[i].file != nil {
+			errs = append(errs, o.list[i].file.Close())
+			o.list[i].file = nil
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// openOutputs pairs each --format with the --output at the same position;
+// formats without one go to stdout.
+func openOutputs(f scanFlags, stdout io.Writer) (*outputs, error) {
+	formats := f.formats
+	if len(formats) == 0 {
+		formats = []string{"text"}
+	}
+	if len(f.outputs) > len(formats) {
+		return nil, fmt.Errorf("%d --output given for %d --format; pair each --output with a --format", len(f.outputs), len(formats))
+	}
+	outs := &outputs{}
+	for i, name := range formats {
+		dest := "-"
+		if i < len(f.outputs) {
+			dest = f.outputs[i]
+		}
+		o := output{name: name, w: stdout}
+		color := false
+		if dest != "-" {
+			file, err := os.Create(dest)
+			if err != nil {
+				outs.close()
+				return nil, fmt.Errorf("--output: %w", err)
+			}
+			o.w, o.file = file, file
+		} else {
+			color = isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && !f.noColor
+		}
+		fm, err := formatters.New(name, formatters.Options{Color: color, ShowSuppressed: f.showIgnored})
+		if err != nil {
+			outs.close()
+			return nil, err
+		}
+		o.fmt = fm
+		outs.list = append(outs.list, o)
+	}
+	return outs, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,170 @@
+// Package formatters writes a finding.Report in the formats tfreview
+// supports: one file per format behind the one-method Formatter interface.
+// Formatters only write; they never decide exit codes. They depend on the
+// finding model alone.
+//
+// Columns: the model counts UTF-8 bytes from 1 with exclusive ends, and
+// text, json, rdjson, rdjsonl and checkstyle keep that. SARIF and GitHub
+// annotations count UTF-16 code units, so those formats read each line
+// from Report.Root to convert, and give lines only when they cannot.
+// Line-only ranges (Trivy) never get columns anywhere.
+//
+// Every string in a finding may come from a crafted Terraform file. Each
+// format escapes it for its consumer: terminalSafe for the text format,
+// markdownText for markdown, the @actions/core rules for github commands,
+// and the JSON and XML encoders elsewhere.
+package formatters
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/tfreview/tfreview/finding"
+)
+
+// Formatter writes a report in one output format.
+type Formatter interface {
+	Format(w io.Writer, r finding.Report) error
+}
+
+// Options tune every formatter; a format ignores what it cannot use.
+type Options struct {
+	// Color enables ANSI colour in the text format. The caller decides
+	// (a terminal, NO_COLOR unset); formatters never look at the
+	// environment.
+	Color bool
+	// ShowSuppressed includes findings an ignore or the baseline
+	// suppressed, marked as such. Without it they are left out of the
+	// listing and only counted.
+	ShowSuppressed bool
+}
+
+// formats is the registry, in the order Names reports it.
+var formats = []struct {
+	name string
+	doc  string
+	make func(Options) Formatter
+}{
+	{"text", "human-readable, grouped by file, with source snippets", func(o Options) Formatter { return textFormatter{o} }},
+	{"json", "tfreview's versioned JSON schema (docs/json-format.md)", func(o Options) Formatter { return jsonFormatter{o} }},
+	{"sarif", "SARIF 2.1.0 for GitHub code scanning", func(o Options) Formatter { return sarifFormatter{o} }},
+	{"rdjson", "reviewdog DiagnosticResult JSON", func(o Options) Formatter { return rdjsonFormatter{o} }},
+	{"rdjsonl", "reviewdog Diagnostic JSON lines", func(o Options) Formatter { return rdjsonlFormatter{o} }},
+	{"checkstyle", "Checkstyle XML", func(o Options) Formatter { return checkstyleFormatter{o} }},
+	{"junit", "JUnit XML, one test suite per file", func(o Options) Formatter { return junitFormatter{o} }},
+	{"github", "GitHub Actions workflow commands (annotations)", func(o Options) Formatter { return githubFormatter{o} }},
+	{"markdown", "Markdown summary for a pull-request comment or job summary", func(o Options) Formatter { return markdownFormatter{o} }},
+}
+
+// Names lists the format names New accepts.
+func Names() []string {
+	out := make([]string, len(formats))
+	for i, f := range formats {
+		out[i] = f.name
+	}
+	return out
+}
+
+// Describe returns a one-line description of the named format, or "".
+func Describe(name string) string {
+	for _, f := range formats {
+		if f.name == name {
+			return f.doc
+		}
+	}
+	return ""
+}
+
+// New returns the formatter for name (case-insensitive).
+func New(name string, opts Options) (Formatter, error) {
+	for _, f := range formats {
+		if strings.EqualFold(f.name, name) {
+			return f.make(opts), nil
+		}
+	}
+	return nil, fmt.Errorf("unknown output format %q (want one of %s)", name, strings.Join(Names(), ", "))
+}
+
+// shown returns the findings a formatter lists: all of them with
+// ShowSuppressed, otherwise only the active ones, in report order, with
+// their ranges normalized.
+func shown(r finding.Report, o Options) []finding.Finding {
+	out := make([]finding.Finding, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		if f.Suppressed == nil || o.ShowSuppressed {
+			f.Range = normalized(f.Range)
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// normalized repairs ranges an engine left partial, so every format can
+// trust them: an end before the start becomes the start, and columns are
+// kept only when both ends have one (otherwise the range is line-only).
+func normalized(r finding.Range) finding.Range {
+	if r.Start.Column <= 0 || r.End.Column <= 0 {
+		r.Start.Column, r.End.Column = 0, 0
+	}
+	if r.End.Line < r.Start.Line || (r.End.Line == r.Start.Line && r.End.Column < r.Start.Column) {
+		r.End = r.Start
+	}
+	return r
+}
+
+// suppressedCount counts the suppressed findings in r.
+func suppressedCount(r finding.Report) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Suppressed != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// severitiesDesc lists the known severities, most severe first.
+var severitiesDesc = []finding.Severity{
+	finding.SeverityCritical, finding.SeverityHigh, finding.SeverityMedium, finding.SeverityLow,
+}
+
+// ruleInfo returns the rule metadata for f: the report's entry if there is
+// one, otherwise what the finding itself carries.
+func ruleInfo(r finding.Report, f finding.Finding) finding.RuleInfo {
+	if ri, ok := r.Rule(f.RuleID); ok {
+		return ri
+	}
+	return finding.RuleInfo{
+		ID:         f.RuleID,
+		Aliases:    f.Aliases,
+		Engine:     f.Engine,
+		Severity:   f.Severity,
+		Title:      f.Title,
+		Resolution: f.Resolution,
+		References: f.References,
+		Provider:   f.Provider,
+		Service:    f.Service,
+		Fixable:    f.Fix != nil,
+	}
+}
+
+// rulesFor returns the metadata of every rule in the report, in report
+// order, followed by rules that only findings mention, sorted by ID.
+func rulesFor(r finding.Report, fs []finding.Finding) []finding.RuleInfo {
+	out := slices.Clone(r.Rules)
+	seen := map[string]bool{}
+	for _, ri := range out {
+		seen[ri.ID] = true
+	}
+	var extra []finding.RuleInfo
+	for _, f := range fs {
+		if !seen[f.RuleID] {
+			seen[f.RuleID] = true
+			extra = append(extra, ruleInfo(r, f))
+		}
+	}
+	slices.SortFunc(extra, func(a, b finding.RuleInfo) int { return strings.Compare(a.ID, b.ID) })
+	return append(out, extra...)
+}

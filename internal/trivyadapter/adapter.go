@@ -1,0 +1,219 @@
+// Package trivyadapter is the only place tfreview imports Trivy. It loads and
+// evaluates Terraform with Trivy's parser (variables, locals, count,
+// for_each, dynamic blocks, local modules), converts the evaluated modules
+// into tfmodel for the built-in checks, and runs Trivy's embedded checks on
+// the same evaluated modules, so each root module is parsed and evaluated
+// once for both engines. Trivy's maintainers are moving these packages to
+// internal/ in later releases; the version is pinned in go.mod and this
+// package is what a move would cost.
+package trivyadapter
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"path"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/aquasecurity/trivy/pkg/iac/scanners/terraform/parser"
+	"github.com/aquasecurity/trivy/pkg/iac/terraform"
+
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/tfmodel"
+)
+
+// LoadOptions control loading and evaluation.
+type LoadOptions struct {
+	// TFVarsPaths are .tfvars files, as paths inside ConfigFS, applied in
+	// order (later wins).
+	TFVarsPaths []string
+	// ConfigFS is where TFVarsPaths are read from; the scanned FS if nil.
+	ConfigFS fs.FS
+	// AllowDownloads lets Trivy fetch remote module sources. Off by default:
+	// nothing is downloaded unless the user asks.
+	AllowDownloads bool
+	// WorkingDir is what path.cwd evaluates to.
+	WorkingDir string
+	// Logger receives Trivy's logs; discarded if nil.
+	Logger *slog.Logger
+}
+
+// Root is one evaluated root module, ready for both engines.
+type Root struct {
+	Dir     string
+	modules terraform.Modules
+	Model   *tfmodel.RootModule
+}
+
+// LoadRoot parses and evaluates the root module in dir (a slash path inside
+// fsys) with every local module it calls. sources maps file paths to their
+// bytes and is used to compute byte columns; files missing from it are read
+// from fsys.
+func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]byte, opts LoadOptions) (*Root, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	popts := []parser.Option{
+		parser.OptionStopOnHCLError(false),
+		parser.OptionWithDownloads(opts.AllowDownloads),
+		parser.OptionWithLogger(logger),
+		parser.OptionWithTFVarsPaths(opts.TFVarsPaths...),
+	}
+	if opts.ConfigFS != nil {
+		popts = append(popts, parser.OptionWithConfigsFS(opts.ConfigFS))
+	}
+	if opts.WorkingDir != "" {
+		popts = append(popts, parser.OptionWithWorkingDirectoryPath(opts.WorkingDir))
+	}
+	p := parser.New(fsys, "", popts...)
+	if err := p.ParseFS(ctx, dir); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", dir, err)
+	}
+	modules, err := evaluate(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s: %w", dir, err)
+	}
+	conv := converter{fsys: fsys, sources: sources}
+	return &Root{Dir: dir, modules: modules, Model: conv.rootModule(dir, modules)}, nil
+}
+
+// evaluate runs Trivy's evaluator, turning a panic in it into an error so
+// one odd root module cannot take the scan down.
+func evaluate(ctx context.Context, p *parser.Parser) (mods terraform.Modules, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("terraform evaluator panicked: %v", v)
+		}
+	}()
+	return p.EvaluateAll(ctx)
+}
+
+type converter struct {
+	fsys    fs.FS
+	sources map[string][]byte
+}
+
+func (c converter) source(file string) []byte {
+	if src, ok := c.sources[file]; ok {
+		return src
+	}
+	src, err := fs.ReadFile(c.fsys, file)
+	if err != nil {
+		return nil
+	}
+	c.sources[file] = src
+	return src
+}
+
+func (c converter) rng(r hcl.Range) finding.Range {
+	file := path.Clean(strings.ReplaceAll(r.Filename, "\\", "/"))
+	return tfmodel.ConvertRange(r, file, c.source(file))
+}
+
+func (c converter) rootModule(dir string, modules terraform.Modules) *tfmodel.RootModule {
+	rm := &tfmodel.RootModule{Dir: dir}
+	byCall := map[*terraform.Block]*tfmodel.Module{}
+	moduleFor := func(call *terraform.Block, file string) *tfmodel.Module {
+		if m, ok := byCall[call]; ok {
+			return m
+		}
+		m := &tfmodel.Module{Dir: path.Dir(file)}
+		if call != nil {
+			m.Address = call.FullName()
+			m.CallSites = c.callSites(call)
+		}
+		byCall[call] = m
+		rm.Modules = append(rm.Modules, m)
+		return m
+	}
+	for _, mod := range modules {
+		for _, b := range mod.GetBlocks() {
+			file := c.rng(blockRange(b.HCLBlock())).File
+			m := moduleFor(b.ModuleBlock(), file)
+			m.Blocks = append(m.Blocks, c.block(b, nil, m))
+		}
+	}
+	// Root module first, then child modules in address order.
+	for i, m := range rm.Modules {
+		if m.Address == "" && i > 0 {
+			rm.Modules[0], rm.Modules[i] = rm.Modules[i], rm.Modules[0]
+		}
+	}
+	return rm
+}
+
+// callSites returns the module blocks leading to call, outermost first.
+func (c converter) callSites(call *terraform.Block) []finding.CallSite {
+	var out []finding.CallSite
+	for b := call; b != nil; b = b.ModuleBlock() {
+		out = append([]finding.CallSite{{Module: b.FullName(), Range: c.rng(b.HCLBlock().DefRange)}}, out...)
+	}
+	return out
+}
+
+func blockRange(hb *hcl.Block) hcl.Range {
+	if body, ok := hb.Body.(*hclsyntax.Body); ok {
+		r := body.SrcRange
+		r.Start = hb.DefRange.Start
+		return r
+	}
+	r := hb.DefRange
+	r.End = hb.Body.MissingItemRange().End
+	return r
+}
+
+func (c converter) block(b *terraform.Block, parent *tfmodel.Block, m *tfmodel.Module) *tfmodel.Block {
+	hb := b.HCLBlock()
+	out := &tfmodel.Block{
+		Type:     b.Type(),
+		Labels:   append([]string(nil), b.Labels()...),
+		Range:    c.rng(blockRange(hb)),
+		DefRange: c.rng(hb.DefRange),
+		Attrs:    map[string]*tfmodel.Attribute{},
+		Parent:   parent,
+		Module:   m,
+	}
+	if parent == nil {
+		out.Address = b.FullName()
+	} else {
+		out.Address = parent.Address
+	}
+	for _, a := range b.GetAttributes() {
+		ha := a.HCLAttribute()
+		if ha == nil {
+			continue
+		}
+		out.Attrs[a.Name()] = &tfmodel.Attribute{
+			Name:      a.Name(),
+			Value:     safeValue(a),
+			Range:     c.rng(ha.Range),
+			ExprRange: c.rng(ha.Expr.Range()),
+			Expr:      ha.Expr,
+			Block:     out,
+		}
+	}
+	for _, child := range b.AllBlocks() {
+		out.Blocks = append(out.Blocks, c.block(child, out, m))
+	}
+	return out
+}
+
+func safeValue(a *terraform.Attribute) (v cty.Value) {
+	defer func() {
+		if recover() != nil {
+			v = cty.DynamicVal
+		}
+	}()
+	v = a.Value()
+	if v == cty.NilVal {
+		return cty.DynamicVal
+	}
+	return v
+}

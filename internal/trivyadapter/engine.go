@@ -1,0 +1,232 @@
+package trivyadapter
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/aquasecurity/trivy/pkg/iac/rego"
+	"github.com/aquasecurity/trivy/pkg/iac/scan"
+	"github.com/aquasecurity/trivy/pkg/iac/scanners/options"
+	"github.com/aquasecurity/trivy/pkg/iac/scanners/terraform/executor"
+	"github.com/aquasecurity/trivy/pkg/iac/severity"
+
+	"github.com/tfreview/tfreview/finding"
+)
+
+// Version is the pinned Trivy version, for `tfreview version`.
+const Version = "v0.74.0"
+
+// EngineOptions configure Trivy's check engine.
+type EngineOptions struct {
+	// ChecksBundle is a local directory holding a newer Trivy checks bundle
+	// (the extracted bundle, with .rego files). When set, its checks replace
+	// the embedded ones. Nothing is ever downloaded.
+	ChecksBundle string
+}
+
+// Engine runs Trivy's checks over evaluated root modules. Compiling the
+// checks is the expensive part, so one Engine serves a whole scan.
+type Engine struct {
+	rs *rego.Scanner
+}
+
+func regoOptions(opts EngineOptions) ([]options.ScannerOption, fs.FS) {
+	ropts := []options.ScannerOption{
+		rego.WithEmbeddedLibraries(true),
+		rego.WithEmbeddedPolicies(opts.ChecksBundle == ""),
+	}
+	var policyFS fs.FS
+	if opts.ChecksBundle != "" {
+		policyFS = os.DirFS(opts.ChecksBundle)
+		ropts = append(ropts, rego.WithPolicyFilesystem(policyFS), rego.WithPolicyDirs("."))
+	}
+	return ropts, policyFS
+}
+
+// NewEngine compiles the checks.
+func NewEngine(opts EngineOptions) (*Engine, error) {
+	ropts, policyFS := regoOptions(opts)
+	rs := rego.NewScanner(ropts...)
+	if err := rs.LoadPolicies(policyFS); err != nil {
+		return nil, fmt.Errorf("load Trivy checks: %w", err)
+	}
+	return &Engine{rs: rs}, nil
+}
+
+// Scan runs the checks over one evaluated root module and returns its
+// failed and Trivy-ignored results as findings; tfreview applies ignores
+// itself, for both engines alike.
+func (e *Engine) Scan(ctx context.Context, root *Root) ([]finding.Finding, error) {
+	ex := executor.New(executor.OptionWithRegoScanner(e.rs))
+	results, err := ex.Execute(ctx, root.modules, root.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("trivy checks on %s: %w", root.Dir, err)
+	}
+	var out []finding.Finding
+	for _, r := range results {
+		if r.Status() == scan.StatusPassed {
+			continue
+		}
+		out = append(out, toFinding(r))
+	}
+	return out, nil
+}
+
+func toFinding(r scan.Result) finding.Finding {
+	rule := r.Rule()
+	rng := r.Range()
+	f := finding.Finding{
+		RuleID:     rule.ID,
+		Aliases:    aliases(rule),
+		Engine:     finding.EngineTrivy,
+		Severity:   convertSeverity(r.Severity()),
+		Title:      rule.Summary,
+		Message:    r.Description(),
+		Resolution: rule.Resolution,
+		References: rule.Links,
+		Provider:   string(rule.Provider),
+		Service:    rule.Service,
+		Range: finding.Range{
+			File:  rng.GetFilename(),
+			Start: finding.Position{Line: rng.GetStartLine(), Byte: -1},
+			End:   finding.Position{Line: rng.GetEndLine(), Byte: -1},
+		},
+	}
+	f.Resource, f.AttributePath, f.CallSites = locate(r)
+	f.Fingerprint = finding.Fingerprint(f.RuleID, f.Range.File, f.Resource, f.AttributePath, f.Range.Start.Line)
+	return f
+}
+
+// locate derives the resource address, the attribute path within it and
+// the module call sites from the result's metadata parent chain, which runs
+// from the offending value up through nested blocks, the resource, and the
+// module blocks that called it.
+func locate(r scan.Result) (address, attrPath string, calls []finding.CallSite) {
+	meta := r.Metadata()
+	ref := meta.Reference()
+	top := ref
+	var modules []string
+	var moduleRanges []finding.Range
+	var nested []string
+	for p := meta.Parent(); p != nil; p = p.Parent() {
+		pref := p.Reference()
+		if strings.HasPrefix(pref, "module.") {
+			modules = append(modules, pref)
+			pr := p.Range()
+			moduleRanges = append(moduleRanges, finding.Range{
+				File:  pr.GetFilename(),
+				Start: finding.Position{Line: pr.GetStartLine(), Byte: -1},
+				End:   finding.Position{Line: pr.GetEndLine(), Byte: -1},
+			})
+			continue
+		}
+		if len(modules) == 0 {
+			nested = append(nested, top)
+			top = pref
+		}
+	}
+	// The attribute path: the reference relative to the resource, or the
+	// chain of nested block references below it.
+	switch {
+	case ref == top:
+	case strings.HasPrefix(ref, top+"."):
+		attrPath = strings.TrimPrefix(ref, top+".")
+	default:
+		if len(nested) > 0 {
+			attrPath = nested[0]
+		}
+	}
+	address = top
+	if len(modules) > 0 {
+		address = modules[0] + "." + top
+	}
+	for i := len(modules) - 1; i >= 0; i-- {
+		calls = append(calls, finding.CallSite{Module: modules[i], Range: moduleRanges[i]})
+	}
+	return address, attrPath, calls
+}
+
+func aliases(rule scan.Rule) []string {
+	seen := map[string]bool{rule.ID: true}
+	var out []string
+	add := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	add(rule.AVDID)
+	add("AVD-" + rule.ID)
+	add(rule.LongID)
+	for _, a := range rule.Aliases {
+		add(a)
+	}
+	return out
+}
+
+func convertSeverity(s severity.Severity) finding.Severity {
+	switch s {
+	case severity.Critical:
+		return finding.SeverityCritical
+	case severity.High:
+		return finding.SeverityHigh
+	case severity.Medium:
+		return finding.SeverityMedium
+	case severity.Low:
+		return finding.SeverityLow
+	}
+	return finding.SeverityUnknown
+}
+
+// ListChecks returns the metadata of every check that runs on Terraform
+// (Trivy's cloud checks), sorted by ID.
+func ListChecks(opts EngineOptions) ([]finding.RuleInfo, error) {
+	var modules map[string]*regoModule
+	var err error
+	if opts.ChecksBundle != "" {
+		modules, err = loadDir(opts.ChecksBundle)
+	} else {
+		modules, err = loadEmbedded()
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []finding.RuleInfo
+	for _, m := range modules {
+		meta, err := rego.MetadataFromAnnotations(m)
+		if err != nil || meta == nil || meta.Library || meta.Deprecated {
+			continue
+		}
+		if !appliesToTerraform(meta) {
+			continue
+		}
+		rule := meta.ToRule()
+		out = append(out, finding.RuleInfo{
+			ID:          rule.ID,
+			Aliases:     aliases(rule),
+			Engine:      finding.EngineTrivy,
+			Severity:    convertSeverity(rule.Severity),
+			Title:       rule.Summary,
+			Description: rule.Explanation,
+			Resolution:  rule.Resolution,
+			References:  rule.Links,
+			Provider:    string(rule.Provider),
+			Service:     rule.Service,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func appliesToTerraform(meta *rego.StaticMetadata) bool {
+	for _, s := range meta.InputOptions.Selectors {
+		if s.Type == "cloud" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,168 @@
+package scanner
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/trivyadapter"
+	"github.com/tfreview/tfreview/rules"
+)
+
+type hclFile = hcl.File
+
+// selectRules returns the built-in rules to run.
+func selectRules(opts Options) ([]*rules.Rule, error) {
+	all := rules.All()
+	if err := rules.Validate(all); err != nil {
+		return nil, err
+	}
+	var out []*rules.Rule
+	for _, r := range all {
+		info := r.Info()
+		if matchesAnyID(info, opts.DisabledChecks) {
+			continue
+		}
+		if len(opts.Checks) > 0 && !matchesAnyID(info, opts.Checks) {
+			continue
+		}
+		if r.Policy && len(opts.Checks) == 0 && !policyConfigured(r, opts.RulesConfig) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// policyConfigured tells whether an organisation-policy rule has settings.
+func policyConfigured(r *rules.Rule, cfg rules.Config) bool {
+	return len(cfg.RequiredTags) > 0 || len(cfg.AllowedRegions) > 0
+}
+
+func matchesAnyID(info finding.RuleInfo, ids []string) bool {
+	for _, id := range ids {
+		if strings.EqualFold(info.ID, id) {
+			return true
+		}
+		for _, a := range info.Aliases {
+			if strings.EqualFold(a, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// filterChecks applies --checks and disabled checks to Trivy findings.
+func filterChecks(fs []finding.Finding, opts Options) []finding.Finding {
+	if len(opts.Checks) == 0 && len(opts.DisabledChecks) == 0 {
+		return fs
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		info := finding.RuleInfo{ID: f.RuleID, Aliases: f.Aliases}
+		if matchesAnyID(info, opts.DisabledChecks) {
+			continue
+		}
+		if len(opts.Checks) > 0 && !matchesAnyID(info, opts.Checks) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+var trivyChecks = sync.OnceValues(func() ([]finding.RuleInfo, error) {
+	return trivyadapter.ListChecks(trivyadapter.EngineOptions{})
+})
+
+// TrivyChecks lists Trivy's checks that run on Terraform (embedded, or from
+// a local bundle).
+func TrivyChecks(bundle string) ([]finding.RuleInfo, error) {
+	if bundle != "" {
+		return trivyadapter.ListChecks(trivyadapter.EngineOptions{ChecksBundle: bundle})
+	}
+	return trivyChecks()
+}
+
+// CoreRules are the checks tfreview itself reports.
+func CoreRules() []finding.RuleInfo {
+	return []finding.RuleInfo{
+		{ID: ParseRuleID, Engine: finding.EngineCore, Severity: finding.SeverityHigh, Title: "File could not be parsed",
+			Description: "A Terraform or tfvars file has a syntax error or could not be read; nothing in it was checked.",
+			Resolution:  "Fix the syntax error reported at the range."},
+		{ID: IgnoreUnusedRuleID, Engine: finding.EngineCore, Severity: finding.SeverityLow, Title: "Ignore comment suppresses nothing",
+			Description: "An ignore comment matched no finding, so it would silently hide a future problem.",
+			Resolution:  "Delete the comment or move it above the block it should cover."},
+		{ID: IgnoreNoReasonRuleID, Engine: finding.EngineCore, Severity: finding.SeverityMedium, Title: "Ignore comment without a reason",
+			Description: "With require_ignore_reason on, every ignore must say why.",
+			Resolution:  "Add a reason after the ID."},
+	}
+}
+
+// AllChecks lists every check of every engine.
+func AllChecks(bundle string) ([]finding.RuleInfo, error) {
+	out := CoreRules()
+	for _, r := range rules.All() {
+		out = append(out, r.Info())
+	}
+	tc, err := TrivyChecks(bundle)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, tc...), nil
+}
+
+// rulesOf returns metadata for the rules that have findings.
+func rulesOf(fs []finding.Finding, selected []*rules.Rule, trivy bool, bundle string) []finding.RuleInfo {
+	need := map[string]bool{}
+	for _, f := range fs {
+		need[f.RuleID] = true
+	}
+	var out []finding.RuleInfo
+	for _, r := range CoreRules() {
+		if need[r.ID] {
+			out = append(out, r)
+		}
+	}
+	for _, r := range selected {
+		if need[r.ID] {
+			out = append(out, r.Info())
+		}
+	}
+	if trivy {
+		tc, _ := TrivyChecks(bundle)
+		for _, r := range tc {
+			if need[r.ID] {
+				out = append(out, r)
+				delete(need, r.ID)
+			}
+		}
+		// A finding whose rule is missing from the listing still gets
+		// metadata from the finding itself.
+		for _, f := range fs {
+			if f.Engine == finding.EngineTrivy && need[f.RuleID] {
+				out = append(out, finding.RuleInfo{ID: f.RuleID, Aliases: f.Aliases, Engine: f.Engine, Severity: f.Severity,
+					Title: f.Title, Resolution: f.Resolution, References: f.References, Provider: f.Provider, Service: f.Service})
+				delete(need, f.RuleID)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b finding.RuleInfo) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+func countChecks(ran map[finding.Engine]bool, selected []*rules.Rule, bundle string) int {
+	n := 0
+	if ran[finding.EngineBuiltin] {
+		n += len(selected)
+	}
+	if ran[finding.EngineTrivy] {
+		tc, _ := TrivyChecks(bundle)
+		n += len(tc)
+	}
+	return n
+}

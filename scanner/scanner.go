@@ -1,0 +1,409 @@
+// Package scanner loads Terraform, runs the engines over the evaluated
+// modules, applies ignores and returns one report.
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/trivyadapter"
+	"github.com/tfreview/tfreview/rules"
+	"github.com/tfreview/tfreview/tfmodel"
+)
+
+// Engine names for Options.Engines.
+const (
+	EngineTrivy   = "trivy"
+	EngineBuiltin = "builtin"
+)
+
+// Limits bound the work a hostile or broken tree can cause.
+type Limits struct {
+	// MaxFileSize is the largest .tf/.tfvars file read, in bytes; larger
+	// ones are reported as TFR-PARSE and skipped. 0 = no limit.
+	MaxFileSize int64
+	// MaxNesting is the deepest nesting of blocks and expressions parsed;
+	// deeper files are TFR-PARSE (parsers recurse per level).
+	MaxNesting int
+	// MaxInstances caps a literal count; larger ones are evaluated up to it.
+	MaxInstances int
+}
+
+// DefaultLimits are used for zero fields of Options.Limits.
+var DefaultLimits = Limits{MaxFileSize: 10 << 20, MaxNesting: 256, MaxInstances: 1000}
+
+// Options describe one scan.
+type Options struct {
+	Paths   []string // directories to scan; "." if empty
+	BaseDir string   // reported file paths are relative to it; cwd if empty
+	Engines []string // trivy, builtin; both if empty
+	// Checks, when set, runs only these checks (IDs or aliases).
+	Checks         []string
+	DisabledChecks []string
+	SkipDirs       []string
+	SkipFiles      []string
+	VarFiles       []string          // extra .tfvars, applied after the auto-loaded ones
+	Vars           map[string]string // --var k=v
+	AllowDownloads bool              // --download-modules
+	ChecksBundle   string            // --checks-bundle DIR
+	// MinSeverity drops findings below it (counted in Stats.Filtered).
+	MinSeverity         finding.Severity
+	RequireIgnoreReason bool
+	RulesConfig         rules.Config
+	Limits              Limits
+	// Now is today's date for ignore expiry; time.Now if zero.
+	Now    time.Time
+	Logger *slog.Logger
+}
+
+func (o Options) engineOn(name string) bool {
+	return len(o.Engines) == 0 || slices.Contains(o.Engines, name)
+}
+
+// ScanResult is a report plus the evaluated project, which `fix` needs.
+type ScanResult struct {
+	Report   finding.Report
+	Projects []*tfmodel.Project
+}
+
+var (
+	engineOnce sync.Map // checks bundle -> *engineResult
+)
+
+type engineResult struct {
+	once sync.Once
+	e    *trivyadapter.Engine
+	err  error
+}
+
+// trivyEngine compiles Trivy's checks once per process.
+func trivyEngine(bundle string) (*trivyadapter.Engine, error) {
+	v, _ := engineOnce.LoadOrStore(bundle, &engineResult{})
+	r := v.(*engineResult)
+	r.once.Do(func() { r.e, r.err = trivyadapter.NewEngine(trivyadapter.EngineOptions{ChecksBundle: bundle}) })
+	return r.e, r.err
+}
+
+// Scan runs a scan and returns its report.
+func Scan(ctx context.Context, opts Options) (finding.Report, error) {
+	res, err := ScanProject(ctx, opts)
+	return res.Report, err
+}
+
+// ScanProject runs a scan and also returns the evaluated projects.
+func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
+	for _, e := range opts.Engines {
+		if e != EngineTrivy && e != EngineBuiltin {
+			return &ScanResult{}, fmt.Errorf("unknown engine %q (want trivy, builtin)", e)
+		}
+	}
+	if opts.Limits.MaxFileSize == 0 {
+		opts.Limits.MaxFileSize = DefaultLimits.MaxFileSize
+	}
+	if opts.Limits.MaxNesting == 0 {
+		opts.Limits.MaxNesting = DefaultLimits.MaxNesting
+	}
+	if opts.Limits.MaxInstances == 0 {
+		opts.Limits.MaxInstances = DefaultLimits.MaxInstances
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	base := opts.BaseDir
+	if base == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return &ScanResult{}, err
+		}
+		base = wd
+	}
+	base, _ = filepath.Abs(base)
+	paths := opts.Paths
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	selected, err := selectRules(opts)
+	if err != nil {
+		return &ScanResult{}, err
+	}
+
+	var engine *trivyadapter.Engine
+	if opts.engineOn(EngineTrivy) {
+		engine, err = trivyEngine(opts.ChecksBundle)
+		if err != nil {
+			return &ScanResult{}, err
+		}
+	}
+	for k, v := range opts.Vars {
+		// Trivy's evaluator reads TF_VAR_ the way Terraform does.
+		os.Setenv("TF_VAR_"+k, v)
+	}
+
+	res := &ScanResult{Report: finding.Report{Root: base}}
+	rep := &res.Report
+	ran := map[finding.Engine]bool{}
+	if engine != nil {
+		ran[finding.EngineTrivy] = true
+	}
+	if opts.engineOn(EngineBuiltin) {
+		ran[finding.EngineBuiltin] = true
+	}
+	for e := range ran {
+		rep.Stats.Engines = append(rep.Stats.Engines, string(e))
+	}
+	slices.Sort(rep.Stats.Engines)
+
+	var all []finding.Finding
+	var directives []*ignoreDirective
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return res, err
+		}
+		st, err := os.Stat(abs)
+		if err != nil {
+			return res, fmt.Errorf("scan %s: %w", p, err)
+		}
+		if !st.IsDir() {
+			return res, fmt.Errorf("scan %s: not a directory (tfreview scans directories of Terraform)", p)
+		}
+		prefix, err := filepath.Rel(base, abs)
+		if err != nil {
+			prefix = abs
+		}
+		prefix = filepath.ToSlash(prefix)
+		firstNote := len(rep.Notes)
+		fs, ds, proj, err := scanPath(ctx, abs, opts, engine, selected, rep)
+		if err != nil {
+			return res, err
+		}
+		for i := range fs {
+			relocate(&fs[i], prefix)
+		}
+		for _, d := range ds {
+			d.Range.File = path.Join(prefix, d.Range.File)
+		}
+		for i := firstNote; i < len(rep.Notes); i++ {
+			if rep.Notes[i].Range.File != "" {
+				rep.Notes[i].Range.File = path.Join(prefix, rep.Notes[i].Range.File)
+			}
+		}
+		all = append(all, fs...)
+		directives = append(directives, ds...)
+		res.Projects = append(res.Projects, proj)
+	}
+	all, notes := applyIgnores(dedupe(all), directives, opts.Now, opts.RequireIgnoreReason, ran)
+	rep.Notes = append(rep.Notes, notes...)
+	all = uniqueFingerprints(all)
+
+	var kept []finding.Finding
+	for _, f := range all {
+		if f.Severity < opts.MinSeverity && f.RuleID != ParseRuleID {
+			rep.Stats.Filtered++
+			continue
+		}
+		kept = append(kept, f)
+	}
+	finding.Sort(kept)
+	rep.Findings = kept
+	slices.SortStableFunc(rep.Notes, func(a, b finding.Note) int {
+		return strings.Compare(a.Range.File+fmt.Sprintf("%08d", a.Range.Start.Line), b.Range.File+fmt.Sprintf("%08d", b.Range.Start.Line))
+	})
+	rep.Rules = rulesOf(kept, selected, engine != nil, opts.ChecksBundle)
+	rep.Stats.ChecksRun = countChecks(ran, selected, opts.ChecksBundle)
+	return res, nil
+}
+
+// scanPath scans one directory.
+func scanPath(ctx context.Context, abs string, opts Options, engine *trivyadapter.Engine, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
+	// os.Root confines every read, Trivy's file(), templatefile() and
+	// module sources included, to the scanned directory: symlinks and ".."
+	// cannot escape it.
+	rootDir, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("open %s: %w", abs, err)
+	}
+	defer rootDir.Close()
+	set, err := readFiles(rootDir.FS(), opts.Limits, opts.SkipDirs, opts.SkipFiles)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read %s: %w", abs, err)
+	}
+	ov := newOverlay(rootDir.FS())
+	for p, f := range set.files {
+		if f.Rejected {
+			ov.hidden[p] = true
+		}
+	}
+	graph, cycleNotes := set.breakCycles(ov)
+	rep.Notes = append(rep.Notes, cycleNotes...)
+	rep.Notes = append(rep.Notes, set.clampCounts(ov, opts.Limits.MaxInstances)...)
+	fsys := ov
+	out := append([]finding.Finding(nil), set.parseErr...)
+	rep.Notes = append(rep.Notes, set.notes...)
+	var directives []*ignoreDirective
+	proj := &tfmodel.Project{Root: abs, Sources: set.sources()}
+	for _, p := range set.sortedPaths() {
+		f := set.files[p]
+		if !f.Vars {
+			rep.Stats.Files++
+		}
+		directives = append(directives, findIgnores(f)...)
+	}
+	proj.Syntax = map[string]*hclFile{}
+	for p, f := range set.files {
+		if f.Syntax != nil {
+			proj.Syntax[p] = f.Syntax
+		}
+	}
+	userVarFiles, err := absPaths(opts.VarFiles)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, root := range set.findRoots(graph) {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		tfvars := set.autoVarFiles(root)
+		cfgPaths := make([]string, 0, len(tfvars)+len(userVarFiles))
+		for _, v := range tfvars {
+			cfgPaths = append(cfgPaths, strings.TrimPrefix(filepath.ToSlash(filepath.Join(abs, v)), "/"))
+		}
+		cfgPaths = append(cfgPaths, userVarFiles...)
+		rep.Notes = append(rep.Notes, set.moduleNotes(fsys, root, opts.AllowDownloads)...)
+		rep.Notes = append(rep.Notes, set.variableNotes(root, tfvars, opts.Vars)...)
+		loaded, err := trivyadapter.LoadRoot(ctx, fsys, root, proj.Sources, trivyadapter.LoadOptions{
+			TFVarsPaths:    cfgPaths,
+			ConfigFS:       os.DirFS("/"),
+			AllowDownloads: opts.AllowDownloads,
+			WorkingDir:     abs,
+			Logger:         opts.Logger,
+		})
+		if err != nil {
+			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: root},
+				Message: fmt.Sprintf("root module %s could not be evaluated: %v", root, err)})
+			continue
+		}
+		rep.Stats.RootModules++
+		proj.RootModules = append(proj.RootModules, loaded.Model)
+		for _, m := range loaded.Model.Modules {
+			for _, b := range m.Blocks {
+				if b.Type == "resource" {
+					rep.Stats.Resources++
+				}
+			}
+		}
+		if engine != nil {
+			fs, err := engine.Scan(ctx, loaded)
+			if err != nil {
+				rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: root},
+					Message: fmt.Sprintf("Trivy checks failed on root module %s: %v", root, err)})
+			}
+			fs = filterChecks(fs, opts)
+			refineTrivy(fs, indexBlocks(loaded.Model))
+			out = append(out, fs...)
+		}
+	}
+	if opts.engineOn(EngineBuiltin) && len(selected) > 0 {
+		fs, errs := rules.Run(proj, opts.RulesConfig, selected)
+		for _, err := range errs {
+			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Message: err.Error()})
+		}
+		out = append(out, fs...)
+	}
+	return out, directives, proj, nil
+}
+
+// autoVarFiles are the tfvars files Terraform loads by itself for a root
+// module: terraform.tfvars(.json), then *.auto.tfvars(.json) in lexical
+// order. Files that did not parse are left out (they are TFR-PARSE).
+func (s *fileSet) autoVarFiles(root string) []string {
+	var first, auto []string
+	for _, f := range s.filesIn(root) {
+		if !f.Vars || f.Syntax == nil {
+			continue
+		}
+		base := path.Base(f.Path)
+		switch {
+		case base == "terraform.tfvars" || base == "terraform.tfvars.json":
+			first = append(first, f.Path)
+		case strings.HasSuffix(base, ".auto.tfvars") || strings.HasSuffix(base, ".auto.tfvars.json"):
+			auto = append(auto, f.Path)
+		}
+	}
+	return append(first, auto...)
+}
+
+func absPaths(ps []string) ([]string, error) {
+	var out []string
+	for _, p := range ps {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(a); err != nil {
+			return nil, fmt.Errorf("var file: %w", err)
+		}
+		out = append(out, strings.TrimPrefix(filepath.ToSlash(a), "/"))
+	}
+	return out, nil
+}
+
+func relocate(f *finding.Finding, prefix string) {
+	if prefix == "." {
+		return
+	}
+	f.Range.File = path.Join(prefix, f.Range.File)
+	for i := range f.CallSites {
+		f.CallSites[i].Range.File = path.Join(prefix, f.CallSites[i].Range.File)
+	}
+	if f.Fix != nil {
+		for i := range f.Fix.Edits {
+			f.Fix.Edits[i].Range.File = path.Join(prefix, f.Fix.Edits[i].Range.File)
+		}
+	}
+}
+
+// dedupe drops exact repeats: a local module called by several root modules
+// with the same inputs yields the same finding once per caller.
+func dedupe(fs []finding.Finding) []finding.Finding {
+	seen := map[string]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		k := fmt.Sprint(f.RuleID, "\x00", f.Range, "\x00", f.Resource, "\x00", f.AttributePath, "\x00", f.Message, "\x00", f.CallSites)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+// uniqueFingerprints disambiguates findings that share a fingerprint (two
+// egress blocks of one security group have the same attribute path) by
+// order of appearance, which is stable while the blocks keep their order.
+func uniqueFingerprints(fs []finding.Finding) []finding.Finding {
+	finding.Sort(fs)
+	count := map[string]int{}
+	for i := range fs {
+		n := count[fs[i].Fingerprint]
+		count[fs[i].Fingerprint] = n + 1
+		if n > 0 {
+			fs[i].Fingerprint = fmt.Sprintf("%s-%d", fs[i].Fingerprint, n+1)
+		}
+	}
+	return fs
+}
