@@ -9,6 +9,7 @@ const (
 	NoteFileSkipped     NoteKind = "file-skipped"
 	NoteIgnoreExpired   NoteKind = "ignore-expired"
 	NoteEngineError     NoteKind = "engine-error"
+	NoteLimit           NoteKind = "limit-exceeded"
 )
 
 // Note is something the scan could not check, said instead of silently

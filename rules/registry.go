@@ -9,7 +9,26 @@ import (
 // All returns every built-in rule, in ID order. Adding a rule = one file,
 // one line here, one testdata folder.
 func All() []*Rule {
-	return []*Rule{}
+	return []*Rule{
+		ModuleGitRef,
+		ModuleRegistryVersion,
+		ProviderVersion,
+		PrivilegedContainer,
+		PrivilegeEscalationAllowed,
+		ContainerRunsAsRoot,
+		HostNamespaceShared,
+		HostPathVolume,
+		DangerousCapabilitiesAdded,
+		CapabilitiesNotDropped,
+		WritableRootFilesystem,
+		MissingResourceLimits,
+		ImageNotPinned,
+		ServiceAccountTokenAutomounted,
+		HostPortUsed,
+		SeccompProfileUnconfined,
+		ClusterAdminBinding,
+		RBACWildcard,
+	}
 }
 
 var idPattern = regexp.MustCompile(`^TFR-[A-Z0-9]+-[0-9]{3}$`)

@@ -26,6 +26,8 @@ type sourceFile struct {
 	Syntax *hcl.File // nil when it did not parse
 	Tokens hclsyntax.Tokens
 	Vars   bool // a .tfvars file
+	// Rejected files are over a limit; Trivy never sees them.
+	Rejected bool
 }
 
 // fileSet is every file of one scan path, read once.
@@ -100,7 +102,7 @@ func readFiles(fsys fs.FS, lim Limits, skipDirs, skipFiles []string) (*fileSet, 
 			return nil
 		}
 		f := &sourceFile{Path: p, Src: src, Vars: vars}
-		set.parse(f)
+		set.parse(f, lim)
 		set.files[p] = f
 		set.byDir[path.Dir(p)] = append(set.byDir[path.Dir(p)], f)
 		if tf {
@@ -117,13 +119,28 @@ func (s *fileSet) addUnreadable(p string, err error) {
 		"file could not be read: "+strings.TrimPrefix(err.Error(), "open "+p+": ")))
 }
 
-func (s *fileSet) parse(f *sourceFile) {
+func (s *fileSet) parse(f *sourceFile, lim Limits) {
 	var diags hcl.Diagnostics
-	if strings.HasSuffix(f.Path, ".json") {
+	json := strings.HasSuffix(f.Path, ".json")
+	depth := 0
+	if json {
+		depth = jsonDepth(f.Src)
+	} else {
+		f.Tokens, _ = hclsyntax.LexConfig(f.Src, f.Path, hcl.InitialPos)
+		depth = nestingDepth(f.Tokens)
+	}
+	if lim.MaxNesting > 0 && depth > lim.MaxNesting {
+		f.Rejected = true
+		f.Tokens = nil
+		s.skipped++
+		s.parseErr = append(s.parseErr, parseFinding(f.Path, hcl.Range{Filename: f.Path, Start: hcl.InitialPos, End: hcl.InitialPos}, nil,
+			fmt.Sprintf("expressions and blocks nest %d deep, over the limit of %d (--max-nesting); the file was not parsed", depth, lim.MaxNesting)))
+		return
+	}
+	if json {
 		f.Syntax, diags = hcljson.Parse(f.Src, f.Path)
 	} else {
 		f.Syntax, diags = hclsyntax.ParseConfig(f.Src, f.Path, hcl.InitialPos)
-		f.Tokens, _ = hclsyntax.LexConfig(f.Src, f.Path, hcl.InitialPos)
 	}
 	if f.Syntax != nil && f.Vars && !diags.HasErrors() {
 		// A tfvars file holds attributes only.

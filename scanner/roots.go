@@ -41,20 +41,14 @@ func isLocalSource(s string) bool {
 }
 
 // findRoots returns the root modules: directories with Terraform files that
-// no other directory calls as a local module, as Trivy decides them.
-func (s *fileSet) findRoots() []string {
+// no other directory calls as a local module, as Trivy decides them, over
+// the call graph with cycle-closing calls removed.
+func (s *fileSet) findRoots(graph map[string][]string) []string {
 	called := map[string]bool{}
-	for _, f := range s.files {
-		if f.Vars || f.Syntax == nil {
-			continue
-		}
-		for _, b := range topBlocks(f.Syntax) {
-			if b.Type != "module" {
-				continue
-			}
-			src, _, ok := literalString(b.Body, "source")
-			if ok && isLocalSource(src) {
-				called[path.Join(path.Dir(f.Path), src)] = true
+	for from, tos := range graph {
+		for _, to := range tos {
+			if to != from {
+				called[to] = true
 			}
 		}
 	}

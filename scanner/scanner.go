@@ -34,10 +34,15 @@ type Limits struct {
 	// MaxFileSize is the largest .tf/.tfvars file read, in bytes; larger
 	// ones are reported as TFR-PARSE and skipped. 0 = no limit.
 	MaxFileSize int64
+	// MaxNesting is the deepest nesting of blocks and expressions parsed;
+	// deeper files are TFR-PARSE (parsers recurse per level).
+	MaxNesting int
+	// MaxInstances caps a literal count; larger ones are evaluated up to it.
+	MaxInstances int
 }
 
-// DefaultLimits are used when Options.Limits is zero.
-var DefaultLimits = Limits{MaxFileSize: 10 << 20}
+// DefaultLimits are used for zero fields of Options.Limits.
+var DefaultLimits = Limits{MaxFileSize: 10 << 20, MaxNesting: 256, MaxInstances: 1000}
 
 // Options describe one scan.
 type Options struct {
@@ -108,8 +113,14 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 			return &ScanResult{}, fmt.Errorf("unknown engine %q (want trivy, builtin)", e)
 		}
 	}
-	if opts.Limits == (Limits{}) {
-		opts.Limits = DefaultLimits
+	if opts.Limits.MaxFileSize == 0 {
+		opts.Limits.MaxFileSize = DefaultLimits.MaxFileSize
+	}
+	if opts.Limits.MaxNesting == 0 {
+		opts.Limits.MaxNesting = DefaultLimits.MaxNesting
+	}
+	if opts.Limits.MaxInstances == 0 {
+		opts.Limits.MaxInstances = DefaultLimits.MaxInstances
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
@@ -237,11 +248,20 @@ func scanPath(ctx context.Context, abs string, opts Options, selected []*rules.R
 		return nil, nil, nil, fmt.Errorf("open %s: %w", abs, err)
 	}
 	defer rootDir.Close()
-	fsys := rootDir.FS()
-	set, err := readFiles(fsys, opts.Limits, opts.SkipDirs, opts.SkipFiles)
+	set, err := readFiles(rootDir.FS(), opts.Limits, opts.SkipDirs, opts.SkipFiles)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read %s: %w", abs, err)
 	}
+	ov := newOverlay(rootDir.FS())
+	for p, f := range set.files {
+		if f.Rejected {
+			ov.hidden[p] = true
+		}
+	}
+	graph, cycleNotes := set.breakCycles(ov)
+	rep.Notes = append(rep.Notes, cycleNotes...)
+	rep.Notes = append(rep.Notes, set.clampCounts(ov, opts.Limits.MaxInstances)...)
+	fsys := ov
 	out := append([]finding.Finding(nil), set.parseErr...)
 	rep.Notes = append(rep.Notes, set.notes...)
 	var directives []*ignoreDirective
@@ -263,7 +283,7 @@ func scanPath(ctx context.Context, abs string, opts Options, selected []*rules.R
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	roots := set.findRoots()
+	roots := set.findRoots(graph)
 	var engine func() (*trivyadapter.Engine, error)
 	if opts.engineOn(EngineTrivy) && len(roots) > 0 {
 		// Compiling Trivy's checks is the fixed cost of a scan (most of a
@@ -304,6 +324,7 @@ func scanPath(ctx context.Context, abs string, opts Options, selected []*rules.R
 				proj.Sources[p] = src
 			}
 		}
+		refineTrivy(r.findings, indexBlocks(r.model), proj)
 		out = append(out, r.findings...)
 	}
 	if opts.engineOn(EngineBuiltin) && len(selected) > 0 {

@@ -108,6 +108,12 @@ func TestInsecureExample(t *testing.T) {
 			t.Errorf("%s: resource %q, want %q", c.id, got[0].Resource, c.resource)
 		}
 	}
+	// Trivy's line-only range is refined to the offending expression.
+	if pa := find(rep, "AWS-0180", "database.tf", 9); len(pa) == 1 {
+		if r := pa[0].Range; r.Start.Column != 25 || r.End.Column != 29 {
+			t.Errorf("AWS-0180 range not refined to `true`: %+v", r)
+		}
+	}
 	acl := find(rep, "AWS-0092", "modules/bucket/main.tf", 11)
 	if len(acl) == 2 {
 		var calls []string
@@ -267,5 +273,25 @@ func TestNoNetwork(t *testing.T) {
 	}
 	if n := connects.Load(); n != 0 {
 		t.Fatalf("the scan made %d network connection(s)", n)
+	}
+}
+
+// TestChecksBundle: --checks-bundle replaces the embedded checks with a
+// local directory's, for air-gapped updates.
+func TestChecksBundle(t *testing.T) {
+	bundle, _ := filepath.Abs(filepath.Join("..", "testdata", "bundles", "small"))
+	rep := scanFixture(t, "broken", func(o *Options) { o.ChecksBundle = bundle; o.Engines = []string{EngineTrivy} })
+	var ids []string
+	for _, f := range rep.Findings {
+		if f.Engine == finding.EngineTrivy {
+			ids = append(ids, f.RuleID+"@"+f.Range.File+":"+strconv.Itoa(f.Range.Start.Line))
+		}
+	}
+	if strings.Join(ids, ",") != "AWS-9901@good.tf:4" {
+		t.Errorf("with the bundle: got %v, want only the bundle check AWS-9901 at good.tf:4", ids)
+	}
+	checks, err := TrivyChecks(bundle)
+	if err != nil || len(checks) != 1 || checks[0].ID != "AWS-9901" {
+		t.Errorf("bundle checks: %v %+v", err, checks)
 	}
 }

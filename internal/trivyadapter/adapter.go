@@ -188,8 +188,10 @@ func blockRange(hb *hcl.Block) hcl.Range {
 func (c converter) block(b *terraform.Block, parent *tfmodel.Block, m *tfmodel.Module) *tfmodel.Block {
 	hb := b.HCLBlock()
 	out := &tfmodel.Block{
-		Type:     b.Type(),
-		Labels:   append([]string(nil), b.Labels()...),
+		Type: b.Type(),
+		// Labels as written; Trivy appends the instance key to the name
+		// label of count/for_each instances, which Address carries.
+		Labels:   sourceLabels(b),
 		Range:    c.rng(blockRange(hb)),
 		DefRange: c.rng(hb.DefRange),
 		Attrs:    map[string]*tfmodel.Attribute{},
@@ -232,4 +234,17 @@ func safeValue(a *terraform.Attribute) (v cty.Value) {
 		return cty.DynamicVal
 	}
 	return v
+}
+
+// sourceLabels returns the labels as written: Trivy appends the instance
+// key ([0], ["a"]) to the name label of count/for_each instances.
+func sourceLabels(b *terraform.Block) []string {
+	labels := append([]string(nil), b.Labels()...)
+	if b.IsExpanded() && len(labels) > 0 {
+		last := labels[len(labels)-1]
+		if i := strings.Index(last, "["); i > 0 {
+			labels[len(labels)-1] = last[:i]
+		}
+	}
+	return labels
 }

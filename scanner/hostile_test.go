@@ -1,0 +1,135 @@
+package scanner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tfreview/tfreview/finding"
+)
+
+func scanFiles(t *testing.T, files map[string]string) finding.Report {
+	t.Helper()
+	return scanFilesWith(t, files, Limits{})
+}
+
+func scanFilesWith(t *testing.T, files map[string]string, lim Limits) finding.Report {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, Limits: lim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func hasNote(rep finding.Report, kind finding.NoteKind, substr string) bool {
+	for _, n := range rep.Notes {
+		if n.Kind == kind && strings.Contains(n.Message, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+const unencrypted = `resource "aws_ebs_volume" "v" {
+  availability_zone = "eu-west-1a"
+  encrypted         = false
+}
+`
+
+func TestModuleCycles(t *testing.T) {
+	t.Run("self", func(t *testing.T) {
+		rep := scanFiles(t, map[string]string{"main.tf": "module \"self\" {\n  source = \"./\"\n}\n" + unencrypted})
+		if len(find(rep, "AWS-0026", "main.tf", 6)) != 1 {
+			t.Errorf("a module calling itself hid the findings of its directory: %+v", rep.Findings)
+		}
+		if !hasNote(rep, finding.NoteModuleNotLoaded, "cycle") {
+			t.Errorf("no cycle note: %+v", rep.Notes)
+		}
+	})
+	t.Run("mutual", func(t *testing.T) {
+		rep := scanFiles(t, map[string]string{
+			"main.tf":   "module \"a\" {\n  source = \"./a\"\n}\n",
+			"a/main.tf": "module \"b\" {\n  source = \"../b\"\n}\n" + unencrypted,
+			"b/main.tf": "module \"a\" {\n  source = \"../a\"\n}\n",
+		})
+		if len(find(rep, "AWS-0026", "a/main.tf", 6)) == 0 {
+			t.Errorf("findings in a module cycle lost: %+v", rep.Findings)
+		}
+		if !hasNote(rep, finding.NoteModuleNotLoaded, "a → b → a") {
+			t.Errorf("no cycle note naming the cycle: %+v", rep.Notes)
+		}
+	})
+}
+
+func TestDeepNestingIsRejectedNotFatal(t *testing.T) {
+	n := 200000
+	rep := scanFiles(t, map[string]string{
+		"deep.tf":      "locals {\n  x = " + strings.Repeat("[", n) + strings.Repeat("]", n) + "\n}\n",
+		"deep.tf.json": `{"locals": {"x": ` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}}`,
+		"main.tf":      unencrypted,
+	})
+	for _, file := range []string{"deep.tf", "deep.tf.json"} {
+		ps := find(rep, ParseRuleID, file, 1)
+		if len(ps) != 1 || !strings.Contains(ps[0].Message, "nest") {
+			t.Errorf("%s: want a TFR-PARSE about nesting, got %+v", file, ps)
+		}
+	}
+	if len(find(rep, "AWS-0026", "main.tf", 3)) != 1 {
+		t.Error("the good file next to the deep one was not scanned")
+	}
+}
+
+func TestHugeCountIsClamped(t *testing.T) {
+	rep := scanFilesWith(t, map[string]string{"main.tf": `resource "aws_ebs_volume" "v" {
+  count             = 10000000
+  availability_zone = "eu-west-1a"
+  encrypted         = false
+}
+`}, Limits{MaxInstances: 150})
+	if got := len(find(rep, "AWS-0026", "main.tf", 4)); got != 150 {
+		t.Errorf("want 150 instances evaluated, got %d", got)
+	}
+	if !hasNote(rep, finding.NoteLimit, "count = 10000000") {
+		t.Errorf("no limit note: %+v", rep.Notes)
+	}
+}
+
+func TestBinaryAndInvalidUTF8(t *testing.T) {
+	rep := scanFiles(t, map[string]string{
+		"binary.tf": "\x00\x01\x02\xff\xfe resource \x00",
+		"latin1.tf": "resource \"aws_ebs_volume\" \"caf\xe9\" {\n  encrypted = false\n}\n",
+		"main.tf":   unencrypted,
+	})
+	if len(find(rep, ParseRuleID, "binary.tf", 1)) == 0 {
+		t.Errorf("binary file not reported: %+v", rep.Findings)
+	}
+	if len(find(rep, ParseRuleID, "latin1.tf", 1)) == 0 {
+		t.Errorf("invalid UTF-8 not reported: %+v", rep.Findings)
+	}
+	if len(find(rep, "AWS-0026", "main.tf", 3)) != 1 {
+		t.Error("good file not scanned")
+	}
+}
+
+func TestModuleSourceOutsideRoot(t *testing.T) {
+	rep := scanFiles(t, map[string]string{"main.tf": "module \"etc\" {\n  source = \"../../../../../../etc\"\n}\n" + unencrypted})
+	if !hasNote(rep, finding.NoteModuleNotLoaded, `"etc"`) {
+		t.Errorf("module escaping the root not reported: %+v", rep.Notes)
+	}
+	if len(find(rep, "AWS-0026", "main.tf", 6)) != 1 {
+		t.Error("root module not scanned")
+	}
+}
