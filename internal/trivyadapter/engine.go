@@ -221,18 +221,22 @@ func convertSeverity(s severity.Severity) finding.Severity {
 }
 
 // ListChecks returns the metadata of every check that runs on Terraform
-// (Trivy's cloud checks), sorted by ID.
+// (Trivy's cloud checks), sorted by ID: from the bundle when one is given,
+// else the embedded checks' listing generated at build time
+// (embedded_checks.json).
 func ListChecks(opts EngineOptions) ([]finding.RuleInfo, error) {
-	var modules map[string]*regoModule
-	var err error
-	if opts.ChecksBundle != "" {
-		modules, err = loadDir(opts.ChecksBundle)
-	} else {
-		modules, err = loadEmbedded()
+	if opts.ChecksBundle == "" {
+		return embeddedChecks()
 	}
+	modules, err := loadDir(opts.ChecksBundle)
 	if err != nil {
 		return nil, err
 	}
+	return listModules(modules), nil
+}
+
+// listModules turns parsed checks into their metadata.
+func listModules(modules map[string]*regoModule) []finding.RuleInfo {
 	var out []finding.RuleInfo
 	for _, m := range modules {
 		meta, err := rego.MetadataFromAnnotations(m)
@@ -257,7 +261,7 @@ func ListChecks(opts EngineOptions) ([]finding.RuleInfo, error) {
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return out
 }
 
 func appliesToTerraform(meta *rego.StaticMetadata) bool {
