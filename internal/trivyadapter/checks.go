@@ -30,12 +30,16 @@ type regoModule = ast.Module
 var embeddedChecksJSON []byte
 
 var embeddedChecks = sync.OnceValues(func() ([]finding.RuleInfo, error) {
+	return decodeChecks(embeddedChecksJSON)
+})
+
+func decodeChecks(data []byte) ([]finding.RuleInfo, error) {
 	var out []finding.RuleInfo
-	if err := json.Unmarshal(embeddedChecksJSON, &out); err != nil {
+	if err := json.Unmarshal(data, &out); err != nil {
 		return nil, fmt.Errorf("embedded Trivy checks listing: %w", err)
 	}
 	return out, nil
-})
+}
 
 // loadEmbedded parses the embedded checks that can run on Terraform: those
 // under checks/cloud (the Kubernetes and Dockerfile checks are a third of
