@@ -182,21 +182,36 @@ func FingerprintOf(f Finding) string {
 	return hashKey(f.RuleID, f.Range.File, f.AttributePath, f.Message)
 }
 
-// AssignFingerprints sets every finding's Fingerprint to FingerprintOf and
-// suffixes repeats with -2, -3, … in Compare order, which is stable while
-// the repeated blocks keep their order. It sorts fs.
+// AssignFingerprints sorts fs and sets every finding's Fingerprint (see
+// Fingerprints).
 func AssignFingerprints(fs []Finding) {
 	Sort(fs)
+	for i, fp := range Fingerprints(fs) {
+		fs[i].Fingerprint = fp
+	}
+}
+
+// Fingerprints returns the fingerprint of each finding, in fs's order:
+// FingerprintOf, with repeats suffixed -2, -3, … in Compare order, which is
+// stable while the repeated blocks keep their order.
+func Fingerprints(fs []Finding) []string {
+	order := make([]int, len(fs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return Compare(fs[a], fs[b]) })
+	out := make([]string, len(fs))
 	count := map[string]int{}
-	for i := range fs {
+	for _, i := range order {
 		fp := FingerprintOf(fs[i])
 		n := count[fp] + 1
 		count[fp] = n
 		if n > 1 {
 			fp = fmt.Sprintf("%s-%d", fp, n)
 		}
-		fs[i].Fingerprint = fp
+		out[i] = fp
 	}
+	return out
 }
 
 // RootModuleOf is the directory of the root module a finding was reached
