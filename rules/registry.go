@@ -13,6 +13,21 @@ func All() []*Rule {
 		ModuleGitRef,
 		ModuleRegistryVersion,
 		ProviderVersion,
+		PrivilegedContainer,
+		PrivilegeEscalationAllowed,
+		ContainerRunsAsRoot,
+		HostNamespaceShared,
+		HostPathVolume,
+		DangerousCapabilitiesAdded,
+		CapabilitiesNotDropped,
+		WritableRootFilesystem,
+		MissingResourceLimits,
+		ImageNotPinned,
+		ServiceAccountTokenAutomounted,
+		HostPortUsed,
+		SeccompProfileUnconfined,
+		ClusterAdminBinding,
+		RBACWildcard,
 	}
 }
 

@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tfreview/tfreview/finding"
@@ -19,7 +22,7 @@ var trivyFixes = map[string]TrivyFixer{
 	// Root and EBS block devices of instances.
 	"AWS-0131": setOn("encrypted", cty.True),
 	// IMDSv2.
-	"AWS-0028": ensureBlock("aws_instance", "metadata_options", "http_tokens", cty.StringVal("required")),
+	"AWS-0028": setIn("aws_instance", []string{"metadata_options", "http_tokens"}, cty.StringVal("required")),
 	// RDS storage encryption, public access.
 	"AWS-0080": setTop("aws_db_instance", "storage_encrypted", cty.True),
 	"AWS-0180": setTop("aws_db_instance", "publicly_accessible", cty.False),
@@ -29,10 +32,10 @@ var trivyFixes = map[string]TrivyFixer{
 	// KMS key rotation.
 	"AWS-0065": setTop("aws_kms_key", "enable_key_rotation", cty.True),
 	// ECR image scanning and immutable tags.
-	"AWS-0030": ensureBlock("aws_ecr_repository", "image_scanning_configuration", "scan_on_push", cty.True),
+	"AWS-0030": setIn("aws_ecr_repository", []string{"image_scanning_configuration", "scan_on_push"}, cty.True),
 	"AWS-0031": setTop("aws_ecr_repository", "image_tag_mutability", cty.StringVal("IMMUTABLE")),
 	// DynamoDB point-in-time recovery.
-	"AWS-0024": ensureBlock("aws_dynamodb_table", "point_in_time_recovery", "enabled", cty.True),
+	"AWS-0024": setIn("aws_dynamodb_table", []string{"point_in_time_recovery", "enabled"}, cty.True),
 	// SQS managed encryption.
 	"AWS-0096": setTop("aws_sqs_queue", "sqs_managed_sse_enabled", cty.True),
 	// RDS IAM auth and deletion protection.
@@ -55,14 +58,24 @@ func TrivyFix(ruleID string, p *tfmodel.Project, block *tfmodel.Block, attr *tfm
 // TrivyFixable reports whether a Trivy check has a fixer.
 func TrivyFixable(ruleID string) bool { _, ok := trivyFixes[ruleID]; return ok }
 
+func describe(path []string, v cty.Value) string {
+	return "set " + strings.Join(path, ".") + " = " + string(hclwrite.TokensForValue(v).Bytes())
+}
+
 // setTop sets an attribute of a top-level resource of the given type.
 func setTop(resourceType, name string, v cty.Value) TrivyFixer {
+	return setIn(resourceType, []string{name}, v)
+}
+
+// setIn sets the attribute at path (nested block types, then the name) of
+// a top-level resource of the given type, creating missing nested blocks.
+func setIn(resourceType string, path []string, v cty.Value) TrivyFixer {
 	return func(p *tfmodel.Project, b *tfmodel.Block, _ *tfmodel.Attribute) (*finding.Fix, string) {
 		top := b.Top()
 		if top.Type != "resource" || top.TypeLabel() != resourceType {
 			return nil, ""
 		}
-		return SetAttrFix(p, top, name, v)
+		return setFix(p, top, path, v, describe(path, v))
 	}
 }
 
@@ -70,17 +83,6 @@ func setTop(resourceType, name string, v cty.Value) TrivyFixer {
 // top-level).
 func setOn(name string, v cty.Value) TrivyFixer {
 	return func(p *tfmodel.Project, b *tfmodel.Block, _ *tfmodel.Attribute) (*finding.Fix, string) {
-		return SetAttrFix(p, b, name, v)
-	}
-}
-
-// ensureBlock sets name = v in nested block typ of the resource.
-func ensureBlock(resourceType, typ, name string, v cty.Value) TrivyFixer {
-	return func(p *tfmodel.Project, b *tfmodel.Block, _ *tfmodel.Attribute) (*finding.Fix, string) {
-		top := b.Top()
-		if top.Type != "resource" || top.TypeLabel() != resourceType {
-			return nil, ""
-		}
-		return EnsureBlockAttrFix(p, top, typ, name, v)
+		return setFix(p, b, []string{name}, v, describe([]string{name}, v))
 	}
 }

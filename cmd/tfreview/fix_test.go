@@ -108,7 +108,7 @@ func TestFixNeverTouchesBrokenOrNonLiteral(t *testing.T) {
 		t.Errorf("a value from a variable was rewritten:\n%s", got)
 	}
 	_, out, _ := runCLI(t, "scan", dir, "--format", "json")
-	if !strings.Contains(out, "would silently change every caller") {
+	if !strings.Contains(out, "the value comes from var.enc; changing it would change every caller") {
 		t.Error("the finding does not say why no fix is offered")
 	}
 }
