@@ -54,6 +54,7 @@ func (t textFormatter) Format(w io.Writer, r finding.Report) error {
 		p.finding(f)
 	}
 	p.notes(r.Notes)
+	p.comparison(r)
 	p.summary(r)
 	_, err := w.Write(neutralizeLogCommands(p.buf.Bytes()))
 	return err
@@ -132,6 +133,9 @@ func (p *textPrinter) finding(f finding.Finding) {
 	var extra []string
 	for _, cs := range f.CallSites {
 		extra = append(extra, "via "+terminalSafe(cs.Module)+" at "+terminalSafe(location(lineOnly(cs.Range))))
+	}
+	if c := f.Cause; c != nil {
+		extra = append(extra, causeText(*c))
 	}
 	if s := f.Suppressed; s != nil {
 		extra = append(extra, "suppressed by "+suppressionText(*s))
