@@ -28,6 +28,9 @@ type causeFinder struct {
 	// basePath maps a working-tree file to its base path ("" if new).
 	basePath func(file string) string
 	deleted  map[string]bool // base files deleted
+	// fromReport and toReport convert between the report's paths and the
+	// repository-relative ones used here.
+	fromReport, toReport func(string) string
 }
 
 // level is one module of the chain from the root module to the finding.
@@ -41,9 +44,17 @@ func (c *causeFinder) inDiff(f finding.Finding) bool {
 	return overlaps(c.hunks[f.Range.File], f.Range.Start.Line, f.Range.End.Line)
 }
 
-// find returns the cause of f, or nil when it is in the diff or no cause
-// was identified.
+// find returns the cause of f (in report paths), or nil when it is in the
+// diff or no cause was identified.
 func (c *causeFinder) find(f finding.Finding) *finding.Cause {
+	cause := c.findIn(relocate(f, c.fromReport))
+	if cause != nil {
+		cause.Range.File = c.toReport(cause.Range.File)
+	}
+	return cause
+}
+
+func (c *causeFinder) findIn(f finding.Finding) *finding.Cause {
 	if c.inDiff(f) {
 		return nil
 	}
@@ -201,10 +212,10 @@ func (s *search) variable(k int, name string) *finding.Cause {
 			case sameText(ha, ba):
 			case ha != nil:
 				return &finding.Cause{Kind: finding.CauseTFVars, Range: ha.rangeOf(),
-					Message: fmt.Sprintf("%s changed in %s", name, file)}
+					Message: fmt.Sprintf("%s changed in %s", name, c.toReport(file))}
 			default:
 				return &finding.Cause{Kind: finding.CauseTFVars, Range: ba.rangeOf(), Deleted: true,
-					Message: fmt.Sprintf("%s was removed from %s", name, file)}
+					Message: fmt.Sprintf("%s was removed from %s", name, c.toReport(file))}
 			}
 		}
 	}
@@ -303,7 +314,7 @@ func (c *causeFinder) companions(dir, key string) *finding.Cause {
 		switch {
 		case he == nil && c.deleted[be.File.Path]:
 			return &finding.Cause{Kind: finding.CauseDeletedFile, Range: be.defOf(), Deleted: true,
-				Message: fmt.Sprintf("%s was deleted with %s, which referred to %s", be.File.Path, name, key)}
+				Message: fmt.Sprintf("%s was deleted with %s, which referred to %s", c.toReport(be.File.Path), name, key)}
 		case he == nil:
 			return &finding.Cause{Kind: finding.CauseDeletedResource, Range: be.defOf(), Deleted: true,
 				Message: fmt.Sprintf("%s, which referred to %s, was removed", name, key)}

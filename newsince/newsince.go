@@ -111,11 +111,16 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	// Report paths are relative to the scan's base directory (by default
+	// the working directory, which need not be in the repository); inside
+	// this package everything is relative to the repository's top level,
+	// which the base checkout mirrors.
 	baseDir, err := realAbs(cmp.Or(opts.Scan.BaseDir, "."))
 	if err != nil {
 		return head, err
 	}
-	g := git{dir: baseDir}
+	scanPaths := absAll(cmpOrSlice(opts.Scan.Paths, []string{"."}))
+	g := git{dir: scanPaths[0]}
 	top, err := g.line(ctx, "rev-parse", "--show-toplevel")
 	if err != nil {
 		if ctx.Err() != nil {
@@ -123,15 +128,40 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		}
 		var ee *gitError
 		if errors.As(err, &ee) {
-			return head, &Error{Kind: ErrNotRepository, Err: err, Msg: fmt.Sprintf("--new-since: %s is not in a git repository (%s)", baseDir, ee.msg)}
+			return head, &Error{Kind: ErrNotRepository, Err: err, Msg: fmt.Sprintf("--new-since: %s is not in a git repository (%s)", scanPaths[0], ee.msg)}
 		}
 		return head, &Error{Kind: ErrGit, Err: err, Msg: fmt.Sprintf("--new-since needs git: %v", err)}
 	}
-	top, _ = realAbs(top)
+	if top, err = realAbs(top); err != nil {
+		return head, err
+	}
 	g.dir = top
-	relBase, err := filepath.Rel(top, baseDir)
-	if err != nil || strings.HasPrefix(relBase, "..") {
-		return head, &Error{Kind: ErrNotRepository, Msg: fmt.Sprintf("--new-since: %s is outside the repository %s", baseDir, top)}
+	inRepo := func(abs string) (string, bool) {
+		r, err := filepath.Rel(top, abs)
+		if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return "", false
+		}
+		return filepath.ToSlash(r), true
+	}
+	for _, p := range scanPaths {
+		if _, ok := inRepo(p); !ok {
+			return head, &Error{Kind: ErrNotRepository, Msg: fmt.Sprintf("--new-since: %s is outside the repository %s", p, top)}
+		}
+	}
+	// fromReport and toReport convert between report and repository paths.
+	fromReport := func(p string) string {
+		r, err := filepath.Rel(top, filepath.Join(baseDir, filepath.FromSlash(p)))
+		if err != nil {
+			return p
+		}
+		return filepath.ToSlash(r)
+	}
+	toReport := func(p string) string {
+		r, err := filepath.Rel(baseDir, filepath.Join(top, filepath.FromSlash(p)))
+		if err != nil {
+			return p
+		}
+		return filepath.ToSlash(r)
 	}
 
 	ref := opts.Ref
@@ -149,59 +179,46 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 	if err != nil {
 		return head, wrapGit(ctx, err)
 	}
-	// Paths from git are relative to the repository; everything else is
-	// relative to the scan's base directory.
-	toRel := func(p string) string {
-		r, err := filepath.Rel(baseDir, filepath.Join(top, filepath.FromSlash(p)))
-		if err != nil {
-			return p
-		}
-		return filepath.ToSlash(r)
-	}
 	pm := pathMap{toHead: map[string]string{}, toBase: map[string]string{}, added: map[string]bool{}}
 	var changed []string
 	deleted := map[string]bool{}
 	for _, c := range cs {
-		oldP, newP := "", ""
 		if c.OldPath != "" {
-			oldP = toRel(c.OldPath)
-			changed = append(changed, oldP)
+			changed = append(changed, c.OldPath)
 		}
 		if c.NewPath != "" {
-			newP = toRel(c.NewPath)
-			changed = append(changed, newP)
+			changed = append(changed, c.NewPath)
 		}
 		switch c.Status {
 		case 'R':
-			pm.toHead[oldP], pm.toBase[newP] = newP, oldP
+			pm.toHead[c.OldPath], pm.toBase[c.NewPath] = c.NewPath, c.OldPath
 		case 'A':
-			pm.added[newP] = true
+			pm.added[c.NewPath] = true
 		case 'D':
-			deleted[oldP] = true
+			deleted[c.OldPath] = true
 		}
 	}
 
 	headOpts := opts.Scan
-	headOpts.BaseDir = baseDir
-	headOpts.Paths = absAll(opts.Scan.Paths)
+	headOpts.BaseDir = top
+	headOpts.Paths = scanPaths
 	headRoots, err := scanner.FindRootModules(ctx, headOpts)
 	if err != nil {
 		return head, err
 	}
 	headLayout := newLayout(headRoots)
-	varFilesChanged := false
-	varFileRel := map[string]bool{}
+	// --var-file files inside the repository, repository-relative.
+	var varFiles []string
 	for _, v := range opts.Scan.VarFiles {
 		if a, err := realAbs(v); err == nil {
-			if r, err := filepath.Rel(baseDir, a); err == nil {
-				varFileRel[filepath.ToSlash(r)] = true
+			if r, ok := inRepo(a); ok {
+				varFiles = append(varFiles, r)
 			}
 		}
 	}
+	varFilesChanged := false
 	for _, p := range changed {
-		if varFileRel[p] {
-			varFilesChanged = true
-		}
+		varFilesChanged = varFilesChanged || slices.Contains(varFiles, p)
 	}
 
 	out := &finding.Comparison{Ref: opts.Ref, BaseCommit: baseCommit, HeadRootModules: head.Stats.RootModules}
@@ -223,40 +240,39 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 	if opts.afterCheckout != nil {
 		opts.afterCheckout(wt.Path)
 	}
-	baseBaseDir := filepath.Join(wt.Path, relBase)
-	moveTo := func(p string) (string, bool) {
-		a, err := realAbs(p)
-		if err != nil {
-			return "", false
+	// atBase is a file or directory of the working tree in the base
+	// checkout; files outside the repository are the same on both sides.
+	atBase := func(abs string) (string, bool) {
+		r, ok := inRepo(abs)
+		if !ok {
+			return abs, true
 		}
-		r, err := filepath.Rel(top, a)
-		if err != nil || strings.HasPrefix(r, "..") {
-			return a, true // outside the repository: the same file on both sides
-		}
-		b := filepath.Join(wt.Path, r)
-		_, err = os.Stat(b)
+		b := filepath.Join(wt.Path, filepath.FromSlash(r))
+		_, err := os.Stat(b)
 		return b, err == nil
 	}
 	baseOpts := opts.Scan
-	baseOpts.BaseDir = baseBaseDir
+	baseOpts.BaseDir = wt.Path
 	baseOpts.Paths = nil
-	for _, p := range cmpOrSlice(opts.Scan.Paths, []string{"."}) {
-		if b, ok := moveTo(p); ok {
+	for _, p := range scanPaths {
+		if b, ok := atBase(p); ok {
 			baseOpts.Paths = append(baseOpts.Paths, b)
 		}
 	}
 	baseOpts.VarFiles = nil
 	for _, v := range opts.Scan.VarFiles {
-		if b, ok := moveTo(v); ok {
+		a, err := realAbs(v)
+		if err != nil {
+			a = v
+		}
+		if b, ok := atBase(a); ok {
 			baseOpts.VarFiles = append(baseOpts.VarFiles, b)
 		} else {
-			baseOpts.VarFiles = append(baseOpts.VarFiles, v)
+			baseOpts.VarFiles = append(baseOpts.VarFiles, a) // new in this change
 		}
 	}
-	var baseLayout *layout
-	if len(baseOpts.Paths) == 0 {
-		baseLayout = newLayout(nil)
-	} else {
+	baseLayout := newLayout(nil)
+	if len(baseOpts.Paths) > 0 {
 		baseRoots, err := scanner.FindRootModules(ctx, baseOpts)
 		if err != nil {
 			return head, err
@@ -268,7 +284,7 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 
 	var baseFindings []finding.Finding
 	if len(baseScanRoots) > 0 {
-		copyModuleCaches(baseDir, baseBaseDir, baseScanRoots)
+		copyModuleCaches(top, wt.Path, baseScanRoots)
 		baseOpts.OnlyRoots = baseScanRoots
 		baseRep, err := scanner.Scan(ctx, baseOpts)
 		if err != nil {
@@ -281,7 +297,7 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 			if f.RuleID == scanner.ParseRuleID {
 				return head, &Error{Kind: ErrBaseUnparsable, Msg: fmt.Sprintf(
 					"--new-since %s: the base %s does not parse (%s:%d: %s), so what this change introduced cannot be told",
-					opts.Ref, short(baseCommit), f.Range.File, f.Range.Start.Line, f.Message)}
+					opts.Ref, short(baseCommit), toReport(f.Range.File), f.Range.Start.Line, f.Message)}
 			}
 		}
 		out.BaseRootModules = baseRep.Stats.RootModules
@@ -297,13 +313,16 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		return f.RuleID == scanner.IgnoreUnusedRuleID && shared[path.Dir(f.Range.File)]
 	})
 
-	headTree, baseTree := openTree(baseDir), openTree(baseBaseDir)
+	headTree, baseTree := openTree(top), openTree(wt.Path)
 	defer headTree.close()
 	defer baseTree.close()
 	moved := func(dir string) []movedStmt { return headTree.module(dir).Moved }
+	// Base findings renamed as the head names them, then in report paths
+	// like the head's, so their fingerprints compare.
 	mapped := make([]finding.Finding, len(baseFindings))
 	for i, f := range baseFindings {
-		mapped[i] = toHeadFinding(f, pm, moved)
+		mapped[i] = relocate(toHeadFinding(f, pm, moved), toReport)
+		baseFindings[i] = relocate(f, toReport)
 	}
 	scope := headLayout.closure(headLayout.rootsIn(affected))
 	changedHead := map[string]bool{}
@@ -311,18 +330,15 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		changedHead[p] = true
 	}
 	inScope := func(f finding.Finding) bool {
+		f = relocate(f, fromReport)
 		return scope[finding.RootModuleOf(f)] || changedHead[f.Range.File]
 	}
 	c := classify(head.Findings, inScope, baseFindings, mapped)
 
 	hunks := map[string][]lineSpan{}
 	if len(c.introduced) > 0 {
-		raw, err := g.hunks(ctx, baseCommit, cs, top)
-		if err != nil {
+		if hunks, err = g.hunks(ctx, baseCommit, cs, top); err != nil {
 			return head, wrapGit(ctx, err)
-		}
-		for p, spans := range raw {
-			hunks[toRel(p)] = spans
 		}
 	}
 	cf := &causeFinder{
@@ -331,16 +347,10 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		basePath: pm.base,
 		deleted:  deleted,
 		varFiles: func(root string) []string {
-			files := append([]string(nil), headLayout.roots[root].VarFiles...)
-			for _, v := range opts.Scan.VarFiles {
-				if a, err := realAbs(v); err == nil {
-					if r, err := filepath.Rel(baseDir, a); err == nil && !strings.HasPrefix(r, "..") {
-						files = append(files, filepath.ToSlash(r))
-					}
-				}
-			}
-			return files
+			return append(append([]string(nil), headLayout.roots[root].VarFiles...), varFiles...)
 		},
+		fromReport: fromReport,
+		toReport:   toReport,
 	}
 	log.Debug("new-since: compared",
 		"ref", opts.Ref, "base", short(baseCommit),
@@ -348,6 +358,17 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		"head_root_modules", head.Stats.RootModules, "base_root_modules", out.BaseRootModules,
 		"introduced", len(c.introduced), "unchanged", len(c.unchanged), "resolved", len(c.resolved))
 	return finish(head, c, out, cf, ref), nil
+}
+
+// relocate rewrites the paths of a finding that compare and fingerprints
+// read: its range and its call sites.
+func relocate(f finding.Finding, conv func(string) string) finding.Finding {
+	f.Range.File = conv(f.Range.File)
+	f.CallSites = slices.Clone(f.CallSites)
+	for i := range f.CallSites {
+		f.CallSites[i].Range.File = conv(f.CallSites[i].Range.File)
+	}
+	return f
 }
 
 // finish marks the head report with the classification.
