@@ -605,3 +605,38 @@ func TestHooksAreNotRun(t *testing.T) {
 		t.Error("the repository's post-checkout hook ran")
 	}
 }
+
+func TestScanOfASubdirectory(t *testing.T) {
+	r := newRepo(t, map[string]string{
+		"infra/variables.tf": bucketVars,
+		"infra/main.tf":      bucketMain,
+		"other/main.tf":      queueOnly,
+	})
+	r.branch()
+	r.write(map[string]string{"infra/variables.tf": strings.Replace(bucketVars, `"private"`, `"public-read"`, 1)})
+	r.commit("make the bucket public")
+	infra := filepath.Join(r.dir, "infra")
+	for _, c := range []struct {
+		baseDir, main, vars string
+	}{
+		{infra, "main.tf", "variables.tf"},
+		{r.dir, "infra/main.tf", "infra/variables.tf"},
+		{t.TempDir(), "", ""}, // outside the repository: paths start with ../
+	} {
+		rep, err := compareAt(t, infra, "main", func(o *Options) { o.Scan.BaseDir = c.baseDir })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.main == "" {
+			rel, _ := filepath.Rel(c.baseDir, infra)
+			c.main, c.vars = filepath.ToSlash(filepath.Join(rel, "main.tf")), filepath.ToSlash(filepath.Join(rel, "variables.tf"))
+		}
+		got := introduced(rep)
+		if len(got) != 1 || got[0].Range.File != c.main || got[0].Cause == nil || got[0].Cause.Range.File != c.vars {
+			t.Errorf("base dir %s: want one finding in %s caused in %s, got:\n%s", c.baseDir, c.main, c.vars, describe(got))
+		}
+		if rep.Comparison.HeadRootModules != 1 || rep.Comparison.BaseRootModules != 1 {
+			t.Errorf("base dir %s: root modules %d/%d", c.baseDir, rep.Comparison.HeadRootModules, rep.Comparison.BaseRootModules)
+		}
+	}
+}
