@@ -104,7 +104,7 @@ func BenchmarkNewSince(b *testing.B) {
 	r := newRepo(b, files)
 	r.branch()
 	changed := fmt.Sprintf("live/r%02d/variables.tf", benchRoots/2)
-	r.write(map[string]string{changed: strings.Replace(benchRoot(benchRoots/2)[changed], `"private"`, `"public-read"`, 1)})
+	r.write(map[string]string{changed: strings.Replace(benchRoot(benchRoots / 2)[changed], `"private"`, `"public-read"`, 1)})
 	r.commit("open one bucket")
 
 	// The base as a second tree, for the full-scan comparison.

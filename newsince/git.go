@@ -146,7 +146,7 @@ func (g git) mergeBase(ctx context.Context, ref string) (string, error) {
 		}
 		if shallow {
 			return "", &Error{Kind: ErrShallow, Err: err, Msg: fmt.Sprintf(
-				"--new-since %s: no such commit in this shallow clone. Fetch the history: with actions/checkout set `fetch-depth: 0`, or fetch the base, e.g. `git fetch --no-tags origin %s`", ref, fetchHint(ref))}
+				"--new-since %s: not in this shallow clone; fetch the history: set `fetch-depth: 0` on actions/checkout, or run `git fetch --unshallow origin%s`", ref, fetchHint(ref))}
 		}
 		hint := ""
 		if strings.HasPrefix(ref, "origin/") {
@@ -161,7 +161,7 @@ func (g git) mergeBase(ctx context.Context, ref string) (string, error) {
 		}
 		if shallow {
 			return "", &Error{Kind: ErrShallow, Err: err, Msg: fmt.Sprintf(
-				"--new-since %s: the merge-base of %s and HEAD is not in this shallow clone. Fetch the history: with actions/checkout set `fetch-depth: 0`, or deepen it, e.g. `git fetch --deepen=100 origin %s`", ref, ref, fetchHint(ref))}
+				"--new-since %s: the merge-base of %s and HEAD is not in this shallow clone; fetch the history: set `fetch-depth: 0` on actions/checkout (`fetch-depth: 2` is enough for a pull request's merge commit against its base), or run `git fetch --unshallow`", ref, ref)}
 		}
 		if exitCode(err) == 1 {
 			return "", &Error{Kind: ErrRefNotFound, Err: err, Msg: fmt.Sprintf("--new-since %s: it shares no history with HEAD", ref)}
@@ -171,11 +171,13 @@ func (g git) mergeBase(ctx context.Context, ref string) (string, error) {
 	return base, nil
 }
 
+// fetchHint names the branch to fetch with the history, when ref is a
+// remote-tracking branch.
 func fetchHint(ref string) string {
-	if strings.HasPrefix(ref, "origin/") {
-		return strings.TrimPrefix(ref, "origin/")
+	if b, ok := strings.CutPrefix(ref, "origin/"); ok {
+		return " " + b
 	}
-	return ref
+	return ""
 }
 
 // worktree is the base checked out in a temporary directory.
