@@ -234,11 +234,18 @@ func (s *search) variable(k int, name string) *finding.Cause {
 	}
 	call := "module." + s.chain[k].call
 	parent := s.chain[k-1].dir
+	hb := c.head.module(parent).Blocks[call]
+	bb := c.base.module(c.baseDir(parent)).Blocks[call]
+	if hb != nil && bb == nil {
+		// A new module call: everything in it is new, not one input.
+		return &finding.Cause{Kind: finding.CauseModuleCall, Range: hb.defOf(),
+			Message: fmt.Sprintf("%s was added", call)}
+	}
 	var ha, ba *element
-	if hb := c.head.module(parent).Blocks[call]; hb != nil {
+	if hb != nil {
 		ha = hb.Attrs[name]
 	}
-	if bb := c.base.module(c.baseDir(parent)).Blocks[call]; bb != nil {
+	if bb != nil {
 		ba = bb.Attrs[name]
 	}
 	switch {

@@ -182,6 +182,9 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 	pm := pathMap{toHead: map[string]string{}, toBase: map[string]string{}, added: map[string]bool{}}
 	var changed []string
 	deleted := map[string]bool{}
+	// Hidden directories (.terraform, .git) are not scanned; the working
+	// tree's module cache is given to the base as it is.
+	cs = slices.DeleteFunc(cs, func(c change) bool { return hidden(c.OldPath) || hidden(c.NewPath) })
 	for _, c := range cs {
 		if c.OldPath != "" {
 			changed = append(changed, c.OldPath)
@@ -358,6 +361,18 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		"head_root_modules", head.Stats.RootModules, "base_root_modules", out.BaseRootModules,
 		"introduced", len(c.introduced), "unchanged", len(c.unchanged), "resolved", len(c.resolved))
 	return finish(head, c, out, cf, ref), nil
+}
+
+// hidden reports whether a repository path is inside a hidden directory.
+func hidden(p string) bool {
+	dir := path.Dir(p)
+	for dir != "." && dir != "/" {
+		if strings.HasPrefix(path.Base(dir), ".") {
+			return true
+		}
+		dir = path.Dir(dir)
+	}
+	return false
 }
 
 // relocate rewrites the paths of a finding that compare and fingerprints

@@ -640,3 +640,32 @@ func TestScanOfASubdirectory(t *testing.T) {
 		}
 	}
 }
+
+func TestNewModuleCallIsTheCause(t *testing.T) {
+	module := `variable "name" {
+  type = string
+}
+
+resource "aws_sqs_queue" "this" {
+  name = var.name
+}
+`
+	r := newRepo(t, map[string]string{
+		"main.tf":           "module \"a\" {\n  source = \"./modules/q\"\n  name   = \"a\"\n}\n",
+		"modules/q/main.tf": module,
+	})
+	r.branch()
+	r.write(map[string]string{"main.tf": "module \"a\" {\n  source = \"./modules/q\"\n  name   = \"a\"\n}\n\nmodule \"b\" {\n  source = \"./modules/q\"\n  name   = \"b\"\n}\n"})
+	r.commit("second queue")
+	rep := mustCompare(t, r.dir, "main")
+	got := introduced(rep)
+	if len(got) == 0 {
+		t.Fatal("nothing introduced")
+	}
+	for _, f := range got {
+		if !strings.HasPrefix(f.Resource, "module.b.") || f.Cause == nil || f.Cause.Kind != finding.CauseModuleCall ||
+			f.Cause.Range.File != "main.tf" || f.Cause.Range.Start.Line != 6 {
+			t.Errorf("want the new module call main.tf:6 as cause: %s", describe([]finding.Finding{f}))
+		}
+	}
+}
