@@ -13,6 +13,12 @@ func All() []*Rule {
 		ModuleGitRef,
 		ModuleRegistryVersion,
 		ProviderVersion,
+		RequiredVersionMissing,
+		ProviderHardcodedCredentials,
+		HardcodedSecret,
+		ModuleSourceInsecureTransport,
+		ProviderSourceMissing,
+		RemoteScriptPipedToShell,
 		PrivilegedContainer,
 		PrivilegeEscalationAllowed,
 		ContainerRunsAsRoot,
@@ -28,6 +34,8 @@ func All() []*Rule {
 		SeccompProfileUnconfined,
 		ClusterAdminBinding,
 		RBACWildcard,
+		RequiredTags,
+		AllowedRegions,
 	}
 }
 

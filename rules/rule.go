@@ -74,6 +74,9 @@ type Issue struct {
 	NoFixReason   string
 	// Severity overrides the rule's default when non-zero.
 	Severity finding.Severity
+	// Sensitive marks a range that holds a secret, so outputs never show
+	// its source text.
+	Sensitive bool
 }
 
 // Pass is what a Check receives.
@@ -151,6 +154,7 @@ func (r *Rule) toFinding(i Issue) finding.Finding {
 		AttributePath: i.AttributePath,
 		Fix:           i.Fix,
 		NoFixReason:   i.NoFixReason,
+		Sensitive:     i.Sensitive,
 	}
 	if i.Block != nil {
 		top := i.Block.Top()
