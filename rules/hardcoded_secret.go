@@ -117,7 +117,7 @@ func checkHardcodedSecrets(p *Pass) {
 			rng.Start = posAt(src, rng.Start.Byte+first)
 		}
 		p.Report(Issue{Block: b, Range: rng, AttributePath: attrPath, Sensitive: true,
-			Message: fmt.Sprintf("%s looks like it contains %s", where, strings.Join(kinds, " and ")),
+			Message:     fmt.Sprintf("%s looks like it contains %s", where, strings.Join(kinds, " and ")),
 			NoFixReason: "a secret must be removed and rotated by hand"})
 	}
 	for _, rm := range p.Project.RootModules {

@@ -123,4 +123,3 @@ func tagKeys(v cty.Value, have map[string]bool) bool {
 	}
 	return true
 }
-
