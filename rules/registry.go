@@ -10,15 +10,8 @@ import (
 // one line here, one testdata folder.
 func All() []*Rule {
 	return []*Rule{
-		ModuleGitRef,
-		ModuleRegistryVersion,
-		ProviderVersion,
-		RequiredVersionMissing,
-		ProviderHardcodedCredentials,
-		HardcodedSecret,
-		ModuleSourceInsecureTransport,
-		ProviderSourceMissing,
-		RemoteScriptPipedToShell,
+		RequiredTags,
+		AllowedRegions,
 		PrivilegedContainer,
 		PrivilegeEscalationAllowed,
 		ContainerRunsAsRoot,
@@ -34,8 +27,15 @@ func All() []*Rule {
 		SeccompProfileUnconfined,
 		ClusterAdminBinding,
 		RBACWildcard,
-		RequiredTags,
-		AllowedRegions,
+		ModuleGitRef,
+		ModuleRegistryVersion,
+		ProviderVersion,
+		RequiredVersionMissing,
+		ProviderHardcodedCredentials,
+		HardcodedSecret,
+		ModuleSourceInsecureTransport,
+		ProviderSourceMissing,
+		RemoteScriptPipedToShell,
 	}
 }
 

@@ -274,3 +274,12 @@ func checkFixes(t *testing.T, r *rules.Rule, dir, work string, rep finding.Repor
 		}
 	}
 }
+
+func TestRegistryIsInIDOrder(t *testing.T) {
+	all := rules.All()
+	for i := 1; i < len(all); i++ {
+		if all[i-1].ID >= all[i].ID {
+			t.Errorf("All() is not in ID order: %s before %s", all[i-1].ID, all[i].ID)
+		}
+	}
+}
