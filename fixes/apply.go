@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/tfreview/tfreview/finding"
 )
@@ -144,4 +147,37 @@ func ApplyFixes(src map[string][]byte, fs []*finding.Fix) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// UnifiedDiff renders the change of one file as a unified diff.
+func UnifiedDiff(file string, before, after []byte) (string, error) {
+	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A:        splitLines(before),
+		B:        splitLines(after),
+		FromFile: "a/" + strings.TrimPrefix(file, "/"),
+		ToFile:   "b/" + strings.TrimPrefix(file, "/"),
+		Context:  3,
+	})
+}
+
+// splitLines keeps line endings; unlike difflib.SplitLines it adds no empty
+// line after a final newline, so hunk counts match the file.
+func splitLines(b []byte) []string {
+	lines := strings.SplitAfter(string(b), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// EditsByFile groups the fix edits of findings by file, skipping
+// suppressed findings and those not selected.
+func EditsByFile(fs []finding.Finding, selected func(finding.Finding) bool) map[string][]finding.TextEdit {
+	var fixes []*finding.Fix
+	for _, f := range fs {
+		if f.Fix != nil && f.Suppressed == nil && (selected == nil || selected(f)) {
+			fixes = append(fixes, f.Fix)
+		}
+	}
+	return FileEdits(fixes)
 }

@@ -2,6 +2,7 @@ package fixes
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tfreview/tfreview/finding"
@@ -92,5 +93,12 @@ func TestApplyFixesUnknownFile(t *testing.T) {
 	f := &finding.Fix{Description: "x", Edits: []finding.TextEdit{edit(0, 0, "a")}}
 	if _, err := ApplyFixes(map[string][]byte{}, []*finding.Fix{f}); err == nil {
 		t.Fatal("want error for a file that was not loaded")
+	}
+}
+
+func TestUnifiedDiffCountsLines(t *testing.T) {
+	d, err := UnifiedDiff("main.tf", []byte("a\nb\n"), []byte("a\nc\n"))
+	if err != nil || !strings.Contains(d, "@@ -1,2 +1,2 @@") || !strings.Contains(d, "--- a/main.tf") {
+		t.Errorf("diff:\n%s", d)
 	}
 }

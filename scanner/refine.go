@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/rules"
 	"github.com/tfreview/tfreview/tfmodel"
 )
 
@@ -29,7 +30,13 @@ func (idx blockIndex) locate(f *finding.Finding) (*tfmodel.Block, *tfmodel.Attri
 	}
 	segs := strings.Split(f.AttributePath, ".")
 	b := top
-	for _, seg := range segs[:len(segs)-1] {
+	for i, seg := range segs {
+		last := i == len(segs)-1
+		if last {
+			if a := b.Attr(seg); a != nil {
+				return b, a
+			}
+		}
 		var next *tfmodel.Block
 		for _, c := range b.Children(seg) {
 			if c.Range.Start.Line <= f.Range.Start.Line && f.Range.End.Line <= c.Range.End.Line {
@@ -38,25 +45,32 @@ func (idx blockIndex) locate(f *finding.Finding) (*tfmodel.Block, *tfmodel.Attri
 			}
 		}
 		if next == nil {
-			// "content" of a dynamic block, or a path Trivy names
-			// differently: give up on precision, keep the lines.
+			// "content" of a dynamic block, a missing attribute, or a
+			// path Trivy names differently: the resource is all we know.
+			if last {
+				return b, nil
+			}
 			return top, nil
 		}
 		b = next
 	}
-	return b, b.Attr(segs[len(segs)-1])
+	return b, nil
 }
 
 // refineTrivy gives line-only Trivy findings byte columns where the
 // offending attribute is known and spans exactly the reported lines, so a
-// reviewer is pointed at the value, not the line.
-func refineTrivy(fs []finding.Finding, idx blockIndex) {
+// reviewer is pointed at the value, not the line; and attaches the fix when
+// the check has a fixer.
+func refineTrivy(fs []finding.Finding, idx blockIndex, proj *tfmodel.Project) {
 	for i := range fs {
 		f := &fs[i]
 		if f.Engine != finding.EngineTrivy {
 			continue
 		}
-		_, a := idx.locate(f)
+		b, a := idx.locate(f)
+		if rules.TrivyFixable(f.RuleID) {
+			f.Fix, f.NoFixReason = rules.TrivyFix(f.RuleID, proj, b, a)
+		}
 		if a == nil {
 			continue
 		}

@@ -6,13 +6,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tfreview/tfreview/finding"
@@ -140,12 +143,13 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 		return &ScanResult{}, err
 	}
 
-	var engine *trivyadapter.Engine
 	if opts.engineOn(EngineTrivy) {
-		engine, err = trivyEngine(opts.ChecksBundle)
-		if err != nil {
-			return &ScanResult{}, err
-		}
+		// Compiling Trivy's checks is the fixed cost of a scan (most of a
+		// small one): do it on its own goroutine while files are read and
+		// root modules evaluated; the first root module to need the checks
+		// waits for them. The metadata listing is prepared the same way.
+		go trivyEngine(opts.ChecksBundle)
+		go TrivyChecks(opts.ChecksBundle)
 	}
 	for k, v := range opts.Vars {
 		// Trivy's evaluator reads TF_VAR_ the way Terraform does.
@@ -155,7 +159,7 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 	res := &ScanResult{Report: finding.Report{Root: base}}
 	rep := &res.Report
 	ran := map[finding.Engine]bool{}
-	if engine != nil {
+	if opts.engineOn(EngineTrivy) {
 		ran[finding.EngineTrivy] = true
 	}
 	if opts.engineOn(EngineBuiltin) {
@@ -186,7 +190,7 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 		}
 		prefix = filepath.ToSlash(prefix)
 		firstNote := len(rep.Notes)
-		fs, ds, proj, err := scanPath(ctx, abs, opts, engine, selected, rep)
+		fs, ds, proj, err := scanPath(ctx, abs, opts, selected, rep)
 		if err != nil {
 			return res, err
 		}
@@ -205,6 +209,13 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 		directives = append(directives, ds...)
 		res.Projects = append(res.Projects, proj)
 	}
+	if opts.engineOn(EngineTrivy) {
+		// A checks bundle that does not compile fails the scan even when
+		// no root module needed it.
+		if _, err := trivyEngine(opts.ChecksBundle); err != nil {
+			return res, err
+		}
+	}
 	all, notes := applyIgnores(dedupe(all), directives, opts.Now, opts.RequireIgnoreReason, ran)
 	rep.Notes = append(rep.Notes, notes...)
 	all = uniqueFingerprints(all)
@@ -222,13 +233,13 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 	slices.SortStableFunc(rep.Notes, func(a, b finding.Note) int {
 		return strings.Compare(a.Range.File+fmt.Sprintf("%08d", a.Range.Start.Line), b.Range.File+fmt.Sprintf("%08d", b.Range.Start.Line))
 	})
-	rep.Rules = rulesOf(kept, selected, engine != nil, opts.ChecksBundle)
+	rep.Rules = rulesOf(kept, selected, opts.engineOn(EngineTrivy), opts.ChecksBundle)
 	rep.Stats.ChecksRun = countChecks(ran, selected, opts.ChecksBundle)
 	return res, nil
 }
 
 // scanPath scans one directory.
-func scanPath(ctx context.Context, abs string, opts Options, engine *trivyadapter.Engine, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
+func scanPath(ctx context.Context, abs string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
 	// os.Root confines every read, Trivy's file(), templatefile() and
 	// module sources included, to the scanned directory: symlinks and ".."
 	// cannot escape it.
@@ -272,49 +283,40 @@ func scanPath(ctx context.Context, abs string, opts Options, engine *trivyadapte
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	for _, root := range set.findRoots(graph) {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, nil, err
-		}
+	roots := set.findRoots(graph)
+	results := make([]rootResult, len(roots))
+	for i, root := range roots {
 		tfvars := set.autoVarFiles(root)
 		cfgPaths := make([]string, 0, len(tfvars)+len(userVarFiles))
 		for _, v := range tfvars {
 			cfgPaths = append(cfgPaths, strings.TrimPrefix(filepath.ToSlash(filepath.Join(abs, v)), "/"))
 		}
 		cfgPaths = append(cfgPaths, userVarFiles...)
-		rep.Notes = append(rep.Notes, set.moduleNotes(fsys, root, opts.AllowDownloads)...)
-		rep.Notes = append(rep.Notes, set.variableNotes(root, tfvars, opts.Vars)...)
-		loaded, err := trivyadapter.LoadRoot(ctx, fsys, root, proj.Sources, trivyadapter.LoadOptions{
-			TFVarsPaths:    cfgPaths,
-			ConfigFS:       os.DirFS("/"),
-			AllowDownloads: opts.AllowDownloads,
-			WorkingDir:     abs,
-			Logger:         opts.Logger,
-		})
-		if err != nil {
-			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: root},
-				Message: fmt.Sprintf("root module %s could not be evaluated: %v", root, err)})
+		results[i].notes = append(set.moduleNotes(fsys, root, opts.AllowDownloads), set.variableNotes(root, tfvars, opts.Vars)...)
+		results[i].varFiles = cfgPaths
+	}
+	err = forEachRoot(ctx, len(roots), func(i int) error {
+		return scanRoot(ctx, fsys, abs, roots[i], proj.Sources, opts, &results[i])
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// Merge in root order, so the report does not depend on scheduling.
+	for _, r := range results {
+		rep.Notes = append(rep.Notes, r.notes...)
+		if r.model == nil {
 			continue
 		}
 		rep.Stats.RootModules++
-		proj.RootModules = append(proj.RootModules, loaded.Model)
-		for _, m := range loaded.Model.Modules {
-			for _, b := range m.Blocks {
-				if b.Type == "resource" {
-					rep.Stats.Resources++
-				}
+		rep.Stats.Resources += r.resources
+		proj.RootModules = append(proj.RootModules, r.model)
+		for p, src := range r.extraSources {
+			if _, ok := proj.Sources[p]; !ok {
+				proj.Sources[p] = src
 			}
 		}
-		if engine != nil {
-			fs, err := engine.Scan(ctx, loaded)
-			if err != nil {
-				rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: root},
-					Message: fmt.Sprintf("Trivy checks failed on root module %s: %v", root, err)})
-			}
-			fs = filterChecks(fs, opts)
-			refineTrivy(fs, indexBlocks(loaded.Model))
-			out = append(out, fs...)
-		}
+		refineTrivy(r.findings, indexBlocks(r.model), proj)
+		out = append(out, r.findings...)
 	}
 	if opts.engineOn(EngineBuiltin) && len(selected) > 0 {
 		fs, errs := rules.Run(proj, opts.RulesConfig, selected)
@@ -324,6 +326,107 @@ func scanPath(ctx context.Context, abs string, opts Options, engine *trivyadapte
 		out = append(out, fs...)
 	}
 	return out, directives, proj, nil
+}
+
+// rootResult is what scanning one root module produced.
+type rootResult struct {
+	varFiles     []string // input: tfvars paths inside the config FS
+	notes        []finding.Note
+	model        *tfmodel.RootModule // nil when it could not be evaluated
+	extraSources map[string][]byte
+	resources    int
+	findings     []finding.Finding
+}
+
+// scanRoot loads and evaluates one root module once, and runs Trivy's
+// checks over it. It runs concurrently with other roots: it only reads
+// sources and writes res.
+func scanRoot(ctx context.Context, fsys fs.FS, abs, root string, sources map[string][]byte, opts Options, res *rootResult) error {
+	loaded, err := trivyadapter.LoadRoot(ctx, fsys, root, sources, trivyadapter.LoadOptions{
+		TFVarsPaths:    res.varFiles,
+		ConfigFS:       os.DirFS("/"),
+		AllowDownloads: opts.AllowDownloads,
+		WorkingDir:     abs,
+		Logger:         opts.Logger,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		res.notes = append(res.notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: root},
+			Message: fmt.Sprintf("root module %s could not be evaluated: %v", root, err)})
+		return nil
+	}
+	res.model = loaded.Model
+	res.extraSources = loaded.ExtraSources
+	for _, m := range loaded.Model.Modules {
+		for _, b := range m.Blocks {
+			if b.Type == "resource" {
+				res.resources++
+			}
+		}
+	}
+	if !opts.engineOn(EngineTrivy) {
+		return nil
+	}
+	engine, err := trivyEngine(opts.ChecksBundle)
+	if err != nil {
+		return err
+	}
+	found, err := engine.Scan(ctx, loaded)
+	if err != nil {
+		res.notes = append(res.notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: root},
+			Message: fmt.Sprintf("Trivy checks failed on root module %s: %v", root, err)})
+	}
+	res.findings = filterChecks(found, opts)
+	return nil
+}
+
+// forEachRoot calls fn(0..n-1) on up to GOMAXPROCS goroutines and returns
+// the first error. Root modules are independent, and evaluating one holds
+// only its own modules, so memory is bounded by the number of workers.
+func forEachRoot(ctx context.Context, n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(i); err != nil {
+					errOnce.Do(func() { firstErr = err; cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
 }
 
 // autoVarFiles are the tfvars files Terraform loads by itself for a root

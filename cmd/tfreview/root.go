@@ -60,6 +60,7 @@ Exit codes:
 	root.AddCommand(
 		newScanCmd(stdout, stderr, &code),
 		newChecksCmd(stdout),
+		newFixCmd(stdout, stderr),
 		newVersionCmd(stdout),
 	)
 	if err := root.Execute(); err != nil {

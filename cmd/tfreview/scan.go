@@ -38,6 +38,7 @@ type scanFlags struct {
 	maxFileSize         int64
 	maxNesting          int
 	maxInstances        int
+	report              reportFlags
 }
 
 func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
@@ -76,6 +77,7 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	fl.Int64Var(&f.maxFileSize, "max-file-size", scanner.DefaultLimits.MaxFileSize, "largest .tf/.tfvars file read, in bytes")
 	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
 	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "largest literal count evaluated per resource")
+	addReportFlags(fl, &f.report)
 	return cmd
 }
 
@@ -83,6 +85,7 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 	if len(args) == 0 {
 		args = []string{"."}
 	}
+	args = dirsOfFiles(args)
 	cfg, err := loadConfig(f.configPath, args[0])
 	if err != nil {
 		return exitError, withCode(exitError, err)
@@ -93,6 +96,14 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 	}
 	opts.Logger = newLogger(stderr, f.debug)
 
+	rp, err := newReporter(f.report, cfg, failOn, stdout, stderr)
+	if err != nil {
+		return exitError, withCode(exitError, err)
+	}
+	// A reporter prints its own view; text is added only when asked for.
+	if rp != nil && len(f.formats) == 0 {
+		f.formats = []string{}
+	}
 	outs, err := openOutputs(f, stdout)
 	if err != nil {
 		return exitError, withCode(exitError, err)
@@ -114,6 +125,9 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 	}
 	if err := outs.close(); err != nil {
 		return exitNotReported, withCode(exitNotReported, err)
+	}
+	if rp != nil {
+		return runReporter(ctx, rp, rep, stderr)
 	}
 	return exitCodeFor(rep, failOn), nil
 }
@@ -216,7 +230,7 @@ func (o *outputs) close() error {
 // formats without one go to stdout.
 func openOutputs(f scanFlags, stdout io.Writer) (*outputs, error) {
 	formats := f.formats
-	if len(formats) == 0 {
+	if formats == nil { // empty but not nil: a reporter is the only output
 		formats = []string{"text"}
 	}
 	if len(f.outputs) > len(formats) {

@@ -49,13 +49,18 @@ type Root struct {
 	Dir     string
 	modules terraform.Modules
 	Model   *tfmodel.RootModule
+	// ExtraSources are the files read that were not in LoadRoot's sources
+	// (modules cached under .terraform), for the caller to merge.
+	ExtraSources map[string][]byte
 }
 
 // LoadRoot parses and evaluates the root module in dir (a slash path inside
 // fsys) with every local module it calls. sources maps file paths to their
 // bytes and is used to compute byte columns; files missing from it are read
-// from fsys.
+// from fsys. LoadRoot only reads sources, so root modules of one scan can be
+// loaded concurrently.
 func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]byte, opts LoadOptions) (*Root, error) {
+	silenceTrivyDefaultLogger()
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -72,7 +77,11 @@ func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]
 	if opts.WorkingDir != "" {
 		popts = append(popts, parser.OptionWithWorkingDirectoryPath(opts.WorkingDir))
 	}
-	p := parser.New(fsys, "", popts...)
+	key := opts.WorkingDir
+	if key == "" {
+		key = "."
+	}
+	p := parser.New(newKeyedFS(fsys, key), "", popts...)
 	if err := p.ParseFS(ctx, dir); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", dir, err)
 	}
@@ -80,8 +89,8 @@ func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s: %w", dir, err)
 	}
-	conv := converter{fsys: fsys, sources: sources}
-	return &Root{Dir: dir, modules: modules, Model: conv.rootModule(dir, modules)}, nil
+	conv := converter{fsys: fsys, sources: sources, read: map[string][]byte{}}
+	return &Root{Dir: dir, modules: modules, Model: conv.rootModule(dir, modules), ExtraSources: conv.read}, nil
 }
 
 // evaluate runs Trivy's evaluator, turning a panic in it into an error so
@@ -96,19 +105,26 @@ func evaluate(ctx context.Context, p *parser.Parser) (mods terraform.Modules, er
 }
 
 type converter struct {
-	fsys    fs.FS
+	fsys fs.FS
+	// sources is shared by the root modules of a scan, which are loaded
+	// concurrently: it is only read. Files missing from it (modules cached
+	// under .terraform) are read once per root module into read.
 	sources map[string][]byte
+	read    map[string][]byte
 }
 
 func (c converter) source(file string) []byte {
 	if src, ok := c.sources[file]; ok {
 		return src
 	}
+	if src, ok := c.read[file]; ok {
+		return src
+	}
 	src, err := fs.ReadFile(c.fsys, file)
 	if err != nil {
 		return nil
 	}
-	c.sources[file] = src
+	c.read[file] = src
 	return src
 }
 
@@ -172,8 +188,10 @@ func blockRange(hb *hcl.Block) hcl.Range {
 func (c converter) block(b *terraform.Block, parent *tfmodel.Block, m *tfmodel.Module) *tfmodel.Block {
 	hb := b.HCLBlock()
 	out := &tfmodel.Block{
-		Type:     b.Type(),
-		Labels:   append([]string(nil), b.Labels()...),
+		Type: b.Type(),
+		// Labels as written; Trivy appends the instance key to the name
+		// label of count/for_each instances, which Address carries.
+		Labels:   sourceLabels(b),
 		Range:    c.rng(blockRange(hb)),
 		DefRange: c.rng(hb.DefRange),
 		Attrs:    map[string]*tfmodel.Attribute{},
@@ -216,4 +234,17 @@ func safeValue(a *terraform.Attribute) (v cty.Value) {
 		return cty.DynamicVal
 	}
 	return v
+}
+
+// sourceLabels returns the labels as written: Trivy appends the instance
+// key ([0], ["a"]) to the name label of count/for_each instances.
+func sourceLabels(b *terraform.Block) []string {
+	labels := append([]string(nil), b.Labels()...)
+	if b.IsExpanded() && len(labels) > 0 {
+		last := labels[len(labels)-1]
+		if i := strings.Index(last, "["); i > 0 {
+			labels[len(labels)-1] = last[:i]
+		}
+	}
+	return labels
 }

@@ -49,6 +49,7 @@ func regoOptions(opts EngineOptions) ([]options.ScannerOption, fs.FS) {
 
 // NewEngine compiles the checks.
 func NewEngine(opts EngineOptions) (*Engine, error) {
+	silenceTrivyDefaultLogger()
 	ropts, policyFS := regoOptions(opts)
 	rs := rego.NewScanner(ropts...)
 	if err := rs.LoadPolicies(policyFS); err != nil {

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"maps"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func generate(c corpus, seed uint64) map[string]string {
+	g := &generator{rnd: rand.New(rand.NewPCG(seed, hashName(c.Name))), files: map[string]string{}}
+	g.corpus(c)
+	return g.files
+}
+
+func byName(t *testing.T, name string) corpus {
+	for _, c := range corpora() {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no corpus %s", name)
+	return corpus{}
+}
+
+// The benchmark is only reproducible if a seed always writes the same bytes.
+func TestDeterministic(t *testing.T) {
+	c := byName(t, "roots-10")
+	a, b := generate(c, 7), generate(c, 7)
+	if !maps.Equal(a, b) {
+		t.Fatal("same seed, different corpus")
+	}
+	if maps.Equal(a, generate(c, 8)) {
+		t.Fatal("different seeds, same corpus")
+	}
+}
+
+// The large corpus must meet the size issue 7 asks for.
+func TestLargeCorpusSize(t *testing.T) {
+	c := byName(t, "large")
+	files := generate(c, 7)
+	tf := 0
+	for p := range files {
+		if strings.HasSuffix(p, ".tf") || strings.HasSuffix(p, ".tf.json") {
+			tf++
+		}
+	}
+	if tf < 1000 || len(c.Roots) < 100 {
+		t.Fatalf("large corpus has %d .tf files and %d root modules; want >= 1000 and >= 100", tf, len(c.Roots))
+	}
+	var remote, local, dynamic, forEach, count bool
+	for _, s := range files {
+		remote = remote || strings.Contains(s, `source  = "terraform-aws-modules/`) || strings.Contains(s, `source = "git::`)
+		local = local || strings.Contains(s, `source = "../`)
+		dynamic = dynamic || strings.Contains(s, `dynamic "`)
+		forEach = forEach || strings.Contains(s, "for_each")
+		count = count || strings.Contains(s, "count = ")
+	}
+	if !remote || !local || !dynamic || !forEach || !count {
+		t.Fatalf("large corpus lacks a shape: remote=%v local=%v dynamic=%v for_each=%v count=%v", remote, local, dynamic, forEach, count)
+	}
+}

@@ -1,0 +1,288 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v91/github"
+
+	"github.com/tfreview/tfreview/reporters/review"
+)
+
+const (
+	defaultTimeout      = 30 * time.Second
+	defaultMaxRetries   = 3
+	defaultMaxRetryWait = 60 * time.Second
+	// GitHub: "If you exceed a secondary rate limit ... If the retry-after
+	// response header is not present, ... wait for at least one minute
+	// before retrying."
+	// https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
+	secondaryRateLimitWait = 60 * time.Second
+)
+
+// tokenFrom picks the token: the explicit option, then GITHUB_TOKEN, then
+// REVIEWDOG_GITHUB_API_TOKEN (reviewdog's name, so existing workflows work).
+func tokenFrom(o review.Options, env func(string) string) string {
+	if o.Token != "" {
+		return o.Token
+	}
+	if t := env("GITHUB_TOKEN"); t != "" {
+		return t
+	}
+	return env("REVIEWDOG_GITHUB_API_TOKEN")
+}
+
+// apiBaseURL is GITHUB_API_URL (GitHub Enterprise sets it to
+// https://HOST/api/v3) or api.github.com, with the trailing slash go-github
+// needs. A token is only sent over https, or to a loopback address.
+func apiBaseURL(env func(string) string, hasToken bool) (*url.URL, error) {
+	raw := env("GITHUB_API_URL")
+	if raw == "" {
+		raw = "https://api.github.com"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("GITHUB_API_URL %q is not an http(s) URL", raw)
+	}
+	if hasToken && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("GITHUB_API_URL %q is not https: refusing to send the token in clear text", raw)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// newClient builds a go-github client whose transport retries and bounds
+// each attempt. The token goes into the Authorization header and nowhere
+// else.
+func newClient(o review.Options, env func(string) string, token string, sleep func(context.Context, time.Duration) error) (*gh.Client, error) {
+	base, err := apiBaseURL(env, token != "")
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{}
+	if o.HTTPClient != nil {
+		c := *o.HTTPClient
+		hc = &c
+	}
+	inner := hc.Transport
+	if inner == nil {
+		inner = http.DefaultTransport
+	}
+	rt := &retryTransport{
+		base:       inner,
+		timeout:    cmpOr(o.Timeout, defaultTimeout),
+		maxRetries: o.MaxRetries,
+		maxWait:    cmpOr(o.MaxRetryWait, defaultMaxRetryWait),
+		sleep:      sleep,
+	}
+	if rt.maxRetries == 0 {
+		rt.maxRetries = defaultMaxRetries
+	}
+	if rt.maxRetries < 0 {
+		rt.maxRetries = 0
+	}
+	hc.Transport = rt
+	hc.Timeout = 0 // per attempt, in retryTransport
+	bs := base.String()
+	opts := []gh.ClientOptionsFunc{
+		gh.WithHTTPClient(hc),
+		gh.WithURLs(&bs, &bs),
+		gh.WithUserAgent("tfreview"),
+		// Rate limits are handled (bounded) by retryTransport.
+		gh.WithDisableRateLimitCheck(),
+	}
+	if token != "" {
+		opts = append(opts, gh.WithAuthToken(token))
+	}
+	return gh.NewClient(opts...)
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// retryTransport retries bounded times: on secondary rate limits (403/429
+// with Retry-After, or saying so), on primary rate limits that reset soon,
+// and — for requests that are safe to repeat — on 5xx and network errors. A
+// POST that reached GitHub is not repeated on 5xx: it may have been applied,
+// and a second review would duplicate every comment.
+type retryTransport struct {
+	base       http.RoundTripper
+	timeout    time.Duration
+	maxRetries int
+	maxWait    time.Duration
+	sleep      func(context.Context, time.Duration) error
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		r := req
+		if attempt > 0 {
+			r = req.Clone(req.Context())
+			if req.Body != nil && req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				r.Body = body
+			}
+		}
+		ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+		resp, err := t.base.RoundTrip(r.WithContext(ctx))
+		if err != nil {
+			cancel()
+		} else {
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		}
+		wait, retry := t.shouldRetry(req, resp, err, attempt)
+		if !retry || attempt >= t.maxRetries || (req.Body != nil && req.GetBody == nil) {
+			return resp, err
+		}
+		if resp != nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+			resp.Body.Close()
+		}
+		if err := t.sleep(req.Context(), wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (t *retryTransport) shouldRetry(req *http.Request, resp *http.Response, err error, attempt int) (time.Duration, bool) {
+	backoff := time.Second << attempt
+	idempotent := req.Method != http.MethodPost
+	if err != nil {
+		if req.Context().Err() != nil {
+			return 0, false // the caller gave up
+		}
+		return backoff, idempotent
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden:
+		if d, ok := retryAfter(resp.Header); ok {
+			return d, d <= t.maxWait
+		}
+		if resp.Header.Get("X-RateLimit-Remaining") == "0" {
+			reset, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			d := time.Until(time.Unix(reset, 0)) + time.Second
+			return d, d <= t.maxWait
+		}
+		if resp.StatusCode == http.StatusTooManyRequests || bodySays(resp, "secondary rate limit") {
+			return secondaryRateLimitWait, secondaryRateLimitWait <= t.maxWait
+		}
+		return 0, false // a real permission error: do not retry
+	case resp.StatusCode >= 500:
+		return backoff, idempotent
+	}
+	return 0, false
+}
+
+func retryAfter(h http.Header) (time.Duration, bool) {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		return time.Duration(s) * time.Second, true
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(time.Until(at), 0), true
+	}
+	return 0, false
+}
+
+// bodySays peeks at the response body and puts it back.
+func bodySays(resp *http.Response, s string) bool {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+	return bytes.Contains(bytes.ToLower(b), []byte(s))
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// apiError turns a go-github error into a review.Error that names the
+// operation and the status, with every secret removed from its text.
+func apiError(op string, err error, secrets ...string) *review.Error {
+	e := &review.Error{Op: op, Msg: redact(err.Error(), secrets...)}
+	var er *gh.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		e.StatusCode = er.Response.StatusCode
+		e.Msg = redact(fmt.Sprintf("%d %s", er.Response.StatusCode, er.Message), secrets...)
+	}
+	var rl *gh.RateLimitError
+	if errors.As(err, &rl) && rl.Response != nil {
+		e.StatusCode = rl.Response.StatusCode
+	}
+	var arl *gh.AbuseRateLimitError
+	if errors.As(err, &arl) && arl.Response != nil {
+		e.StatusCode = arl.Response.StatusCode
+	}
+	return e
+}
+
+// redact removes secrets from s. Short secrets are left (they would match
+// ordinary words); GitHub tokens are far longer.
+func redact(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 8 {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
+	}
+	return s
+}
+
+// isPermissionError: GitHub answers 403 (or 404 for hidden resources) when
+// the token cannot write, as for pull requests from forks.
+func isPermissionError(err error) bool {
+	var e *review.Error
+	return errors.As(err, &e) && (e.StatusCode == http.StatusForbidden || e.StatusCode == http.StatusNotFound)
+}

@@ -1,0 +1,323 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	gh "github.com/google/go-github/v91/github"
+	"github.com/reviewdog/reviewdog/service/commentutil"
+	"github.com/reviewdog/reviewdog/service/serviceutil"
+
+	"github.com/tfreview/tfreview/reporters/review"
+)
+
+// resolvedSuffix marks, in the reviewdog meta comment's source name, a
+// comment we resolved: it is neither current nor outdated any more.
+const resolvedSuffix = "/resolved"
+
+// reviewPlan is what one run will do on the pull request.
+type reviewPlan struct {
+	drafts   []*gh.DraftReviewComment
+	current  map[int64]bool // earlier comments that still apply
+	outdated []*gh.PullRequestComment
+	replied  map[int64]bool
+	left     []review.Group // in scope but not commented now
+	posted   int            // findings covered by the drafts
+}
+
+type lineKey struct {
+	path string
+	line int
+	fp   string
+}
+
+// postReview posts one review with a comment per in-scope group on changed
+// lines, skipping what an earlier run already posted, then resolves or
+// deletes our earlier comments that no longer apply.
+func (r *run) postReview(ctx context.Context) error {
+	ours, err := r.ourReviewComments(ctx)
+	if err != nil {
+		return err
+	}
+	plan := r.planReview(ours)
+	if len(plan.drafts) > 0 {
+		req := &gh.PullRequestReviewRequest{
+			CommitID: new(r.rc.HeadSHA),
+			Event:    new("COMMENT"),
+			Body:     new(r.reviewBody(plan)),
+			Comments: plan.drafts,
+		}
+		rv, _, err := r.cli.PullRequests.CreateReview(ctx, r.rc.Owner, r.rc.Repo, r.rc.PR, req)
+		if err != nil {
+			return apiError("create review", err, r.token)
+		}
+		r.res.ReviewURL = rv.GetHTMLURL()
+		r.res.Posted = plan.posted
+	}
+	return r.handleOutdated(ctx, plan)
+}
+
+// ourReviewComments lists review comments and keeps those with our marker
+// written by the account we trust, so nobody can silence a finding by
+// posting a look-alike comment.
+func (r *run) ourReviewComments(ctx context.Context) ([]*gh.PullRequestComment, error) {
+	var out []*gh.PullRequestComment
+	opt := &gh.PullRequestListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		cs, resp, err := r.cli.PullRequests.ListComments(ctx, r.rc.Owner, r.rc.Repo, r.rc.PR, opt)
+		if err != nil {
+			return nil, apiError("list review comments", err, r.token)
+		}
+		for _, c := range cs {
+			if id := c.GetInReplyTo(); id != 0 {
+				r.replied[id] = true
+			}
+			ours, err := r.isOurs(ctx, c.GetUser())
+			if err != nil {
+				return nil, err
+			}
+			if !ours {
+				continue
+			}
+			if meta := serviceutil.ExtractMetaComment(c.GetBody()); meta != nil && meta.GetSourceName() == r.markerName() {
+				out = append(out, c)
+			}
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+func (r *run) planReview(ours []*gh.PullRequestComment) reviewPlan {
+	plan := reviewPlan{current: map[int64]bool{}, replied: r.replied}
+	posted := map[lineKey]*gh.PullRequestComment{}
+	for _, c := range ours {
+		meta := serviceutil.ExtractMetaComment(c.GetBody())
+		posted[lineKey{c.GetPath(), c.GetLine(), meta.GetFingerprint()}] = c
+	}
+	stillFound := map[string]bool{} // fingerprints in scope but not (re)commented
+	limit := r.opts.MaxComments
+	if limit == 0 {
+		limit = review.DefaultMaxComments
+	}
+	live := 0
+	for _, g := range review.BySeverity(r.in) {
+		fp := g.Fingerprint()
+		anchor, sugg := r.commentTarget(g)
+		if anchor.IsZero() {
+			r.status[fp] = statusNoLine
+			plan.left = append(plan.left, g)
+			stillFound[fp] = true
+			continue
+		}
+		if limit >= 0 && live >= limit {
+			r.status[fp] = statusOverLimit
+			plan.left = append(plan.left, g)
+			stillFound[fp] = true
+			continue
+		}
+		live++
+		if c, ok := posted[lineKey{anchor.Path, anchor.End, fp}]; ok {
+			plan.current[c.GetID()] = true
+			r.status[fp] = statusAlready
+			r.res.AlreadyPosted += len(g.Items)
+			continue
+		}
+		r.status[fp] = statusCommented
+		plan.drafts = append(plan.drafts, r.draft(g, anchor, sugg))
+		plan.posted += len(g.Items)
+	}
+	for _, c := range ours {
+		meta := serviceutil.ExtractMetaComment(c.GetBody())
+		if !plan.current[c.GetID()] && !stillFound[meta.GetFingerprint()] {
+			plan.outdated = append(plan.outdated, c)
+		}
+	}
+	r.res.NotPosted = review.CountItems(plan.left)
+	return plan
+}
+
+// commentTarget picks the lines for a group's comment: the lines of its fix
+// when they are in the diff exactly as on disk (so the suggestion applies),
+// else its anchor.
+func (r *run) commentTarget(g review.Group) (review.Lines, *review.Suggestion) {
+	p := g.Primary()
+	if p.Finding.Fix != nil && !p.Anchor.IsZero() {
+		if sg, err := review.LineSuggestion(r.report.Root, p.Finding, r.scope); err == nil && sg.MatchesDiff(r.scope) {
+			return sg.Lines, &sg
+		}
+	}
+	return g.Anchor(), nil
+}
+
+func (r *run) draft(g review.Group, at review.Lines, sg *review.Suggestion) *gh.DraftReviewComment {
+	c := &gh.DraftReviewComment{
+		Path: new(at.Path),
+		Side: new("RIGHT"),
+		Line: new(at.End),
+		Body: new(r.commentBody(g, at, sg)),
+	}
+	if at.Start < at.End {
+		c.StartLine = new(at.Start)
+		c.StartSide = new("RIGHT")
+	}
+	return c
+}
+
+// commentBody renders one review comment. Every piece that comes from the
+// pull request goes through Text or Code; the suggestion sits in a code
+// fence longer than any backtick run in it.
+func (r *run) commentBody(g review.Group, at review.Lines, sg *review.Suggestion) string {
+	p := g.Primary()
+	f := p.Finding
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** %s — %s\n\n", severityLabel(g.Severity()), Link(f.RuleID, f.DocURL()), Text(f.Title))
+	b.WriteString(Text(Truncate(f.Message, 2000)) + "\n\n")
+	if inst := g.Instances(); len(inst) == 1 {
+		b.WriteString("**Resource:** " + Code(inst[0]) + "\n")
+	} else if len(inst) > 1 {
+		shown := inst[:min(len(inst), 20)]
+		fmt.Fprintf(&b, "**Instances (%d):**", len(inst))
+		for _, a := range shown {
+			b.WriteString(" " + Code(a))
+		}
+		if len(inst) > len(shown) {
+			fmt.Fprintf(&b, " and %d more", len(inst)-len(shown))
+		}
+		b.WriteString("\n")
+	}
+	if at.Path == p.Path && (f.Range.Start.Line != at.Start || max(f.Range.End.Line, f.Range.Start.Line) != at.End) && sg == nil {
+		fmt.Fprintf(&b, "**Lines:** %s\n", r.links.location(p.Path, f.Range))
+	}
+	if at.Path != p.Path {
+		fmt.Fprintf(&b, "**In module code:** %s, reached through this module call.\n", r.links.location(p.Path, f.Range))
+	}
+	if f.ExpiredIgnore != nil {
+		fmt.Fprintf(&b, "**An ignore for this expired on %s.**\n", Text(f.ExpiredIgnore.Expires))
+	}
+	if sg != nil {
+		desc := "Suggested fix"
+		if f.Fix.Description != "" {
+			desc = Text(f.Fix.Description)
+		}
+		fence := strings.Repeat("`", commentutil.GetCodeFenceLength(sg.Text))
+		block := "\n" + desc + ":\n\n" + fence + "suggestion\n" + sg.Text
+		if sg.Text != "" {
+			block += "\n"
+		}
+		block += fence + "\n"
+		if b.Len()+len(block) < MaxCommentBody-1024 {
+			b.WriteString(block)
+		}
+	} else if f.Resolution != "" {
+		b.WriteString("\n**Resolution:** " + Text(Truncate(f.Resolution, 1000)) + "\n")
+	}
+	body := Truncate(b.String(), MaxCommentBody-512)
+	return body + "\n" + serviceutil.BuildMetaComment(g.Fingerprint(), r.markerName()) + "\n"
+}
+
+func (r *run) reviewBody(plan reviewPlan) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s**: %d %s %s", Text(r.tool), review.CountItems(r.in), plural(review.CountItems(r.in), "finding"), "in the changed code")
+	fmt.Fprintf(&b, "; %d new %s below", len(plan.drafts), plural(len(plan.drafts), "comment"))
+	if r.res.AlreadyPosted > 0 {
+		fmt.Fprintf(&b, "; %d already commented by an earlier run", r.res.AlreadyPosted)
+	}
+	b.WriteString(".\n")
+	if len(plan.left) > 0 {
+		s := r.summary(false)
+		s.In, s.Out = plan.left, nil
+		w := &budget{limit: MaxCommentBody - footerRoom - b.Len()}
+		s.writeGroups(w, fmt.Sprintf("%d not commented on a line", review.CountItems(plan.left)), plan.left, true, true)
+		b.WriteString("\n" + w.b.String())
+		if w.omitted > 0 {
+			fmt.Fprintf(&b, "%d more are in the job summary", w.omitted)
+			if r.fullURL != "" {
+				b.WriteString(": " + Link("workflow run", r.fullURL))
+			}
+			b.WriteString(".\n")
+		}
+	}
+	return b.String()
+}
+
+// handleOutdated resolves (edits) or deletes our comments that no longer
+// apply. A comment someone replied to is edited, never deleted.
+func (r *run) handleOutdated(ctx context.Context, plan reviewPlan) error {
+	mode := r.opts.Outdated
+	if mode == "" {
+		mode = review.OutdatedResolve
+	}
+	if mode == review.OutdatedKeep {
+		return nil
+	}
+	for _, c := range plan.outdated {
+		if mode == review.OutdatedDelete && !plan.replied[c.GetID()] {
+			if _, err := r.cli.PullRequests.DeleteComment(ctx, r.rc.Owner, r.rc.Repo, c.GetID()); err != nil {
+				return apiError(fmt.Sprintf("delete outdated comment %d", c.GetID()), err, r.token)
+			}
+			r.res.Outdated++
+			continue
+		}
+		body := resolvedBody(c.GetBody(), r.tool, r.markerName(), r.rc.HeadSHA)
+		if _, _, err := r.cli.PullRequests.UpdateComment(ctx, r.rc.Owner, r.rc.Repo, c.GetID(), gh.UpdatePullRequestCommentRequest{Body: body}); err != nil {
+			return apiError(fmt.Sprintf("resolve outdated comment %d", c.GetID()), err, r.token)
+		}
+		r.res.Outdated++
+	}
+	return nil
+}
+
+// resolvedBody keeps the first line of our old comment, struck through.
+func resolvedBody(old, tool, marker, sha string) string {
+	meta := serviceutil.ExtractMetaComment(old)
+	first, _, _ := strings.Cut(old, "\n")
+	first = Truncate(strings.TrimSpace(first), 1000)
+	short := sha
+	if len(short) > 7 {
+		short = short[:7]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "✅ **Resolved**: %s no longer reports this at %s.\n\n", Text(tool), Code(short))
+	if strings.HasPrefix(first, "**") {
+		b.WriteString("~~" + first + "~~\n")
+	}
+	b.WriteString("\n" + serviceutil.BuildMetaComment(meta.GetFingerprint(), marker+resolvedSuffix) + "\n")
+	return b.String()
+}
+
+// anyBot stands for "the token's identity is a bot we cannot name": the
+// Actions token (github-actions[bot]) and GitHub App installation tokens
+// (<app>[bot]) may not call GET /user.
+const anyBot = "*[bot]"
+
+// isOurs reports whether a comment was written by the account this run
+// posts as: the CommentAuthor option, else the token's user, else — when
+// GitHub will not say — any bot account. Someone opening or commenting on a
+// pull request cannot write as a bot of the base repository, so a
+// look-alike comment cannot silence a finding or take the summary's place.
+func (r *run) isOurs(ctx context.Context, u *gh.User) (bool, error) {
+	if r.author == "" {
+		switch {
+		case r.opts.CommentAuthor != "":
+			r.author = r.opts.CommentAuthor
+		default:
+			me, _, err := r.cli.Users.Get(ctx, "")
+			switch {
+			case err == nil && me.GetLogin() != "":
+				r.author = me.GetLogin()
+			case err == nil || isPermissionError(apiError("get user", err)):
+				r.author = anyBot
+			default:
+				return false, apiError("get authenticated user", err, r.token)
+			}
+		}
+	}
+	if r.author == anyBot {
+		return u.GetType() == "Bot" && strings.HasSuffix(u.GetLogin(), "[bot]"), nil
+	}
+	return strings.EqualFold(u.GetLogin(), r.author), nil
+}

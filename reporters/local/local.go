@@ -1,0 +1,199 @@
+// Package local reviews a work tree on a laptop or in a pre-commit hook: it
+// marks findings against `git diff <base>` with reviewdog's filter and prints
+// those in the changed lines, then counts and lists the rest.
+package local
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+
+	"github.com/reviewdog/reviewdog/filter"
+
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/reporters/review"
+)
+
+// Reporter implements review.Reporter for the "local" name.
+type Reporter struct {
+	opts review.Options
+	mode filter.Mode
+}
+
+var _ review.Reporter = (*Reporter)(nil)
+
+// New checks the options; o.Name must be review.Local.
+func New(o review.Options) (*Reporter, error) {
+	if o.Name != review.Local {
+		return nil, fmt.Errorf("reporter %q: not the local reporter", o.Name)
+	}
+	mode, err := review.ParseFilterMode(o.FilterMode)
+	if err != nil {
+		return nil, err
+	}
+	if mode == filter.ModeDefault {
+		mode = filter.ModeAdded
+	}
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	return &Reporter{opts: o, mode: mode}, nil
+}
+
+// Report diffs the repository holding rep.Root against the diff base and
+// prints the findings in scope. A git failure is a *review.Error.
+func (rp *Reporter) Report(ctx context.Context, rep finding.Report) (review.Result, error) {
+	res := review.Result{Reporter: review.Local, FilterMode: rp.mode.String()}
+	repoRoot, prefix := review.Locate(rp.opts.RepoRoot, rep.Root, "")
+	if review.FindRepoRoot(repoRoot) == "" {
+		return res, &review.Error{Op: "diff against git", Msg: repoRoot + " is not in a git work tree: the local reporter reviews git changes"}
+	}
+	var scope *review.Scope
+	base := rp.opts.DiffBase
+	if rp.mode == filter.ModeNoFilter {
+		scope = review.NewScope(nil, 1, prefix, rp.mode)
+	} else {
+		if base == "" {
+			b, err := review.DefaultDiffBase(ctx, repoRoot)
+			if err != nil {
+				return res, &review.Error{Op: "find the diff base", Msg: err.Error()}
+			}
+			base = b
+		}
+		// pre-commit stashes unstaged changes but leaves untracked files:
+		// under it (PRE_COMMIT=1) only what is staged is reviewed.
+		getenv := rp.opts.Env
+		if getenv == nil {
+			getenv = os.Getenv
+		}
+		fds, err := review.GitDiff(ctx, repoRoot, base, "", getenv("PRE_COMMIT") != "1")
+		if err != nil {
+			return res, &review.Error{Op: "diff against " + base, Msg: err.Error()}
+		}
+		scope = review.NewScope(fds, 1, prefix, rp.mode)
+	}
+	items := scope.Mark(rep.Findings)
+	in, out := review.Split(review.GroupItems(items))
+	res.InScope = review.CountItems(in)
+	res.OutOfScope = review.CountItems(out)
+	res.Suppressed = len(rep.Findings) - len(items)
+	res.Failed = review.Failing(in, rp.opts.FailOn)
+	res.Posted = res.InScope
+
+	w := rp.opts.Stdout
+	cwd, _ := os.Getwd()
+	p := printer{w: w, root: rep.Root, cwd: cwd}
+	for _, g := range review.BySeverity(in) {
+		p.group(g)
+	}
+	p.summary(rp.opts, base, rp.mode, in, out, res)
+	if p.err != nil {
+		return res, &review.Error{Op: "write output", Msg: p.err.Error()}
+	}
+	return res, nil
+}
+
+type printer struct {
+	w    io.Writer
+	root string
+	cwd  string
+	err  error
+}
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+// path shows a finding's file relative to the current directory when it is
+// below it, so terminals can open it; otherwise relative to the repository.
+func (p *printer) path(it review.Item) string {
+	abs := filepath.Join(p.root, filepath.FromSlash(it.Finding.Range.File))
+	if p.root != "" && p.cwd != "" {
+		if rel, err := filepath.Rel(p.cwd, abs); err == nil && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return rel
+		}
+	}
+	return it.Path
+}
+
+func (p *printer) group(g review.Group) {
+	f := g.Primary().Finding
+	loc := p.path(g.Primary())
+	if f.Range.Start.Line > 0 {
+		loc += fmt.Sprintf(":%d", f.Range.Start.Line)
+		if f.Range.Start.Column > 0 {
+			loc += fmt.Sprintf(":%d", f.Range.Start.Column)
+		}
+	}
+	p.printf("%s: %s %s: %s\n", clean(loc), f.Severity, clean(f.RuleID), clean(f.Message))
+	if inst := g.Instances(); len(inst) > 0 {
+		p.printf("    %s\n", clean(strings.Join(inst, ", ")))
+	}
+	if f.Fix != nil {
+		p.printf("    fix available: %s\n", clean(f.Fix.Description))
+	} else if f.Resolution != "" {
+		p.printf("    %s\n", clean(f.Resolution))
+	}
+	if u := f.DocURL(); u != "" {
+		p.printf("    %s\n", clean(u))
+	}
+}
+
+func (p *printer) summary(o review.Options, base string, mode filter.Mode, in, out []review.Group, res review.Result) {
+	scope := "in the changed lines"
+	if mode == filter.ModeNoFilter {
+		scope = "in the scanned code"
+	} else {
+		if len(base) == 40 {
+			base = base[:12]
+		}
+		scope += fmt.Sprintf(" (git diff %s, filter %s)", clean(base), mode.String())
+	}
+	p.printf("\n%d %s %s", res.InScope, plural(res.InScope, "finding"), scope)
+	if o.FailOn != finding.SeverityUnknown {
+		if res.Failed {
+			p.printf("; failing: something is at or above %s", o.FailOn)
+		} else {
+			p.printf("; none at or above %s", o.FailOn)
+		}
+	}
+	p.printf(".\n")
+	if len(out) > 0 {
+		p.printf("%d more outside the changed lines (not failing):\n", res.OutOfScope)
+		for _, g := range review.BySeverity(out) {
+			f := g.Primary().Finding
+			times := ""
+			if len(g.Items) > 1 {
+				times = fmt.Sprintf(" (%d instances)", len(g.Items))
+			}
+			p.printf("  %s:%d: %s %s%s\n", clean(p.path(g.Primary())), f.Range.Start.Line, f.Severity, clean(f.RuleID), times)
+		}
+	}
+	if res.Suppressed > 0 {
+		p.printf("%d ignored.\n", res.Suppressed)
+	}
+}
+
+func plural(n int, w string) string {
+	if n == 1 {
+		return w
+	}
+	return w + "s"
+}
+
+// clean keeps untrusted text from moving the cursor or recoloring the
+// terminal: control characters become spaces.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}

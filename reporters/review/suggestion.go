@@ -1,0 +1,162 @@
+package review
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tfreview/tfreview/finding"
+)
+
+// Suggestion is a fix as a replacement of whole lines: the shape of GitHub's
+// suggested changes, which replace every line a comment covers.
+type Suggestion struct {
+	Lines Lines    // repository-relative path and the lines replaced
+	Text  string   // the new lines, without a final newline; "" deletes
+	Old   []string // the current lines, to check against the diff
+}
+
+// LineSuggestion turns a finding's fix into a whole-line replacement, reading
+// the file from the scanned root. All edits must be in one file and must not
+// overlap.
+func LineSuggestion(root string, f finding.Finding, s *Scope) (Suggestion, error) {
+	if f.Fix == nil || len(f.Fix.Edits) == 0 {
+		return Suggestion{}, fmt.Errorf("no fix")
+	}
+	file := f.Fix.Edits[0].Range.File
+	for _, e := range f.Fix.Edits {
+		if e.Range.File != file {
+			return Suggestion{}, fmt.Errorf("fix edits several files")
+		}
+	}
+	if !filepath.IsLocal(filepath.FromSlash(file)) {
+		return Suggestion{}, fmt.Errorf("fix edits %s, outside the scanned root", file)
+	}
+	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
+	if err != nil {
+		return Suggestion{}, fmt.Errorf("read %s: %w", file, err)
+	}
+	starts := lineStarts(src)
+	type span struct {
+		from, to int
+		text     string
+	}
+	spans := make([]span, 0, len(f.Fix.Edits))
+	for _, e := range f.Fix.Edits {
+		from, ok1 := offset(src, starts, e.Range.Start, false)
+		to, ok2 := offset(src, starts, e.Range.End, true)
+		if !ok1 || !ok2 || to < from {
+			return Suggestion{}, fmt.Errorf("fix edit at %d:%d is outside %s", e.Range.Start.Line, e.Range.Start.Column, file)
+		}
+		spans = append(spans, span{from, to, e.NewText})
+	}
+	slices.SortStableFunc(spans, func(a, b span) int { return a.from - b.from })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].from < spans[i-1].to {
+			return Suggestion{}, fmt.Errorf("fix edits overlap")
+		}
+	}
+	first, last := spans[0].from, spans[len(spans)-1].to
+	l1 := lineOf(starts, first)
+	l2 := lineOf(starts, last)
+	// An edit that ends just after a newline ends on the line before.
+	if l2 > l1 && starts[l2-1] == last {
+		l2--
+	}
+	regionStart := starts[l1-1]
+	regionEnd := len(src)
+	if l2 < len(starts) {
+		regionEnd = starts[l2] // includes the newline of line l2
+	}
+	var b strings.Builder
+	pos := regionStart
+	for _, sp := range spans {
+		b.Write(src[pos:sp.from])
+		b.WriteString(sp.text)
+		pos = sp.to
+	}
+	if pos < regionEnd {
+		b.Write(src[pos:regionEnd])
+	}
+	text := b.String()
+	region := src[regionStart:regionEnd]
+	if bytes.HasSuffix(region, []byte("\n")) {
+		text = strings.TrimSuffix(text, "\n")
+	}
+	old := strings.Split(strings.TrimSuffix(string(region), "\n"), "\n")
+	return Suggestion{
+		Lines: Lines{Path: s.RepoPath(file), Start: l1, End: l2},
+		Text:  text,
+		Old:   old,
+	}, nil
+}
+
+// MatchesDiff reports whether the suggestion's lines are all in diff hunks
+// and read the same there as on disk: only then do they match what GitHub
+// shows (the checkout may be a merge commit, not the pull request head).
+func (sg Suggestion) MatchesDiff(s *Scope) bool {
+	if !s.InHunks(sg.Lines) {
+		return false
+	}
+	for i, old := range sg.Old {
+		got, _ := s.DiffLine(sg.Lines.Path, sg.Lines.Start+i)
+		if strings.TrimSuffix(got, "\r") != strings.TrimSuffix(old, "\r") {
+			return false
+		}
+	}
+	return true
+}
+
+// lineStarts returns the byte offset of each line's start; line n starts at
+// starts[n-1].
+func lineStarts(src []byte) []int {
+	starts := []int{0}
+	for i, c := range src {
+		if c == '\n' && i+1 <= len(src) {
+			starts = append(starts, i+1)
+		}
+	}
+	// A final newline does not begin a line.
+	if len(src) > 0 && src[len(src)-1] == '\n' {
+		starts = starts[:len(starts)-1]
+	}
+	return starts
+}
+
+func lineOf(starts []int, off int) int {
+	l, _ := slices.BinarySearch(starts, off+1)
+	return max(l, 1)
+}
+
+// offset finds a position in src: by line and column when the column is
+// known (it survives JSON, Byte does not), else by Byte when it agrees with
+// the line, else the start (or end, for an end position) of the line.
+func offset(src []byte, starts []int, p finding.Position, end bool) (int, bool) {
+	if p.Line < 1 || p.Line > len(starts) {
+		if p.Line == len(starts)+1 && p.Column <= 1 {
+			return len(src), true // just past a final newline
+		}
+		return 0, false
+	}
+	ls := starts[p.Line-1]
+	le := len(src)
+	if p.Line < len(starts) {
+		le = starts[p.Line] - 1
+	} else if len(src) > 0 && src[len(src)-1] == '\n' {
+		le = len(src) - 1
+	}
+	switch {
+	case p.Column > 0:
+		off := ls + p.Column - 1
+		return off, off <= le+1 && off <= len(src)
+	case p.Byte > 0 && p.Byte >= ls && p.Byte <= le+1:
+		return p.Byte, true
+	case end:
+		return le, true
+	default:
+		return ls, true
+	}
+}

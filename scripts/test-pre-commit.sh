@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Tests .pre-commit-hooks.yaml for real with pre-commit try-repo: in a
+# temporary git repository, an insecure staged Terraform file must fail the
+# hook and show the finding; a clean staged change must pass.
+#
+# Usage: scripts/test-pre-commit.sh   (needs git, go and pre-commit)
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+command -v pre-commit >/dev/null || { echo "pre-commit is not installed (apt-get install pre-commit)" >&2; exit 2; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export PRE_COMMIT_HOME="$work/cache"
+# pre-commit installs golang hooks with GOPATH in its cache; keep using the
+# module cache and build cache we already have (no network needed).
+GOMODCACHE="$(go env GOMODCACHE)"
+export GOMODCACHE
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+
+repo="$work/repo"
+mkdir -p "$repo/infra"
+cd "$repo"
+git init -q -b main
+git config user.email test@example.com
+git config user.name test
+git config commit.gpgsign false
+cp "$root/testdata/clean/main.tf" infra/main.tf
+git add -A
+git commit -qm "clean base"
+
+# 1. An insecure change is staged: the hook fails and names the finding.
+cat > infra/bucket.tf <<'TF'
+resource "aws_s3_bucket" "public" {
+  bucket = "public-bucket"
+}
+
+resource "aws_s3_bucket_acl" "public" {
+  bucket = aws_s3_bucket.public.id
+  acl    = "public-read"
+}
+TF
+git add infra/bucket.tf
+set +e
+out="$(pre-commit try-repo "$root" tfreview --verbose 2>&1)"
+code=$?
+set -e
+echo "$out"
+if [ "$code" -eq 0 ]; then
+  echo "FAIL: the hook passed on an insecure staged file" >&2
+  exit 1
+fi
+if ! grep -q "infra/bucket.tf:[0-9]*: HIGH" <<<"$out"; then
+  echo "FAIL: the hook output does not show the HIGH finding in infra/bucket.tf" >&2
+  exit 1
+fi
+
+# 2. The insecure file is dropped and a clean change is staged: it passes.
+git rm -q --cached infra/bucket.tf
+rm infra/bucket.tf
+printf '\n# reviewed\n' >> infra/main.tf
+git add infra/main.tf
+set +e
+out="$(pre-commit try-repo "$root" tfreview --verbose 2>&1)"
+code=$?
+set -e
+echo "$out"
+if [ "$code" -ne 0 ]; then
+  echo "FAIL: the hook failed on a clean staged change" >&2
+  exit 1
+fi
+echo "OK: pre-commit hook fails on the insecure change and passes on the clean one"
