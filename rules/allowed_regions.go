@@ -24,7 +24,9 @@ var AllowedRegions = &Rule{
 	Service:    "regions",
 	References: []string{"https://registry.terraform.io/providers/hashicorp/aws/latest/docs#region"},
 	Policy:     true,
-	Check:      checkAllowedRegions,
+	Configuration: `rules:
+  allowed_regions: [eu-west-1, eu-central-1]`,
+	Check: checkAllowedRegions,
 }
 
 func checkAllowedRegions(p *Pass) {

@@ -27,7 +27,9 @@ var RequiredTags = &Rule{
 	Service:    "tagging",
 	References: []string{"https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/resource-tagging"},
 	Policy:     true,
-	Check:      checkRequiredTags,
+	Configuration: `rules:
+  required_tags: [owner, cost-center]`,
+	Check: checkRequiredTags,
 }
 
 // taggableAWS lists common AWS resources that take `tags` (a resource that

@@ -30,7 +30,10 @@ type Rule struct {
 	Fixable bool
 	// Policy rules run only when configured (e.g. required tags).
 	Policy bool
-	Check  func(*Pass)
+	// Configuration is the .tfreview.yaml that sets the rule up, for its
+	// documentation; empty when it has no settings.
+	Configuration string
+	Check         func(*Pass)
 }
 
 // DocURL is the rule's generated documentation page.
