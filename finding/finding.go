@@ -95,6 +95,9 @@ type Finding struct {
 	Fix         *Fix   `json:"fix,omitempty"`
 	// NoFixReason says why a fixable check offered no fix here.
 	NoFixReason string `json:"no_fix_reason,omitempty"`
+	// Sensitive says the range holds a secret: outputs must not show the
+	// source text under it (the text format masks it in snippets).
+	Sensitive bool `json:"sensitive,omitempty"`
 
 	// Suppressed is set when an ignore or baseline matched; the finding is
 	// kept so suppressions stay auditable.
