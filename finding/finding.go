@@ -173,8 +173,10 @@ func Fingerprint(ruleID, file, resource, attributePath string, line int) string 
 // line and no file, so moving lines, reordering resources, moving a
 // resource to another file of its module or renaming that file keep it,
 // while two root modules with the same address do not collide. Without an
-// address (parse errors, ignore hygiene) it hashes the rule, the file, the
-// attribute path and the message, again without the line.
+// address (parse errors, ignore hygiene, a root module's missing settings)
+// it hashes the rule, the file's directory, the attribute path and the
+// message, again without the line, and without the file name, so renaming
+// a file or moving the block that holds a module-level problem keeps it.
 //
 // Two findings can share it (two egress blocks of one security group);
 // AssignFingerprints tells them apart.
@@ -182,7 +184,7 @@ func FingerprintOf(f Finding) string {
 	if f.Resource != "" {
 		return hashKey(f.RuleID, RootModuleOf(f), f.Resource, f.AttributePath)
 	}
-	return hashKey(f.RuleID, f.Range.File, f.AttributePath, f.Message)
+	return hashKey(f.RuleID, path.Dir(f.Range.File), f.AttributePath, f.Message)
 }
 
 // AssignFingerprints sorts fs and sets every finding's Fingerprint (see

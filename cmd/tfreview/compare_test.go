@@ -62,28 +62,31 @@ func parseJSON(t *testing.T, out string) jsonOut {
 	return r
 }
 
+// These tests run the Trivy engine only: the findings they count should
+// not move when a built-in check is added.
+
 func TestBaselineCommand(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"main.tf": cliQueue + "\n" + cliTopic})
 	file := filepath.Join(dir, ".tfreview-baseline.json")
 
-	code, out, stderr := runCLI(t, "baseline", dir, "-o", file)
+	code, out, stderr := runCLI(t, "baseline", "--engines", "trivy", dir, "-o", file)
 	if code != exitOK || !strings.Contains(out, "Recorded 2 findings") {
 		t.Fatalf("baseline: exit %d, %q %q", code, out, stderr)
 	}
 	first, _ := os.ReadFile(file)
 	// Stable: recording again writes the same bytes.
-	runCLI(t, "baseline", dir, "-o", file)
+	runCLI(t, "baseline", "--engines", "trivy", dir, "-o", file)
 	if again, _ := os.ReadFile(file); string(again) != string(first) {
 		t.Errorf("baseline changed between identical runs:\n%s\n---\n%s", first, again)
 	}
 
-	code, out, stderr = runCLI(t, "scan", dir, "--baseline", file, "--format", "json")
+	code, out, stderr = runCLI(t, "scan", "--engines", "trivy", dir, "--baseline", file, "--format", "json")
 	r := parseJSON(t, out)
 	if code != exitOK || len(r.Findings) != 0 || r.Baseline == nil || r.Baseline.Matched != 2 || r.Baseline.Stale != 0 {
 		t.Fatalf("scan --baseline on the recorded state: exit %d, %+v %s", code, r, stderr)
 	}
-	code, out, _ = runCLI(t, "scan", dir, "--baseline", file, "--format", "json", "--show-ignored")
+	code, out, _ = runCLI(t, "scan", "--engines", "trivy", dir, "--baseline", file, "--format", "json", "--show-ignored")
 	r = parseJSON(t, out)
 	if code != exitOK || len(r.Findings) != 2 || r.Findings[0].Suppression == nil || r.Findings[0].Suppression.Kind != "baseline" {
 		t.Errorf("--show-ignored should list baselined findings marked baseline: %+v", r.Findings)
@@ -105,7 +108,7 @@ func TestBaselineCommand(t *testing.T) {
 }
 `,
 	})
-	code, out, stderr = runCLI(t, "scan", dir, "--baseline", file, "--format", "json")
+	code, out, stderr = runCLI(t, "scan", "--engines", "trivy", dir, "--baseline", file, "--format", "json")
 	r = parseJSON(t, out)
 	if code != exitFindings || r.Baseline.Stale != 1 || r.Baseline.Matched != 1 {
 		t.Fatalf("after changes: exit %d, baseline %+v, %s", code, r.Baseline, stderr)
@@ -115,12 +118,12 @@ func TestBaselineCommand(t *testing.T) {
 			t.Errorf("reported a baselined finding: %+v", f)
 		}
 	}
-	code, out, _ = runCLI(t, "scan", dir, "--baseline", file)
+	code, out, _ = runCLI(t, "scan", "--engines", "trivy", dir, "--baseline", file)
 	if !strings.Contains(out, "1 stale entry") {
 		t.Errorf("text output does not count the stale entry:\n%s", out)
 	}
 
-	code, out, stderr = runCLI(t, "baseline", dir, "-o", file, "--update")
+	code, out, stderr = runCLI(t, "baseline", "--engines", "trivy", dir, "-o", file, "--update")
 	if code != exitOK || !strings.Contains(out, "Kept 1 of 2") {
 		t.Fatalf("--update: exit %d, %q %q", code, out, stderr)
 	}
@@ -129,7 +132,7 @@ func TestBaselineCommand(t *testing.T) {
 		t.Errorf("--update should keep only the queue:\n%s", updated)
 	}
 
-	if code, _, stderr := runCLI(t, "scan", dir, "--baseline", filepath.Join(dir, "missing.json")); code != exitError || !strings.Contains(stderr, "missing.json") {
+	if code, _, stderr := runCLI(t, "scan", "--engines", "trivy", dir, "--baseline", filepath.Join(dir, "missing.json")); code != exitError || !strings.Contains(stderr, "missing.json") {
 		t.Errorf("missing baseline: exit %d, %q", code, stderr)
 	}
 }
@@ -160,9 +163,11 @@ func TestNewSinceCommand(t *testing.T) {
 	gitIn(t, dir, "checkout", "-q", "-b", "feature")
 
 	// Nothing changed: old findings do not fail the run.
-	code, out, stderr := runCLI(t, "scan", dir, "--new-since", "main", "--format", "json")
+	_, out, _ := runCLI(t, "scan", "--engines", "trivy", dir, "--format", "json")
+	all := len(parseJSON(t, out).Findings)
+	code, out, stderr := runCLI(t, "scan", "--engines", "trivy", dir, "--new-since", "main", "--format", "json")
 	r := parseJSON(t, out)
-	if code != exitOK || r.Comparison == nil || r.Comparison.Introduced != 0 || r.Comparison.Unchanged != 2 {
+	if all == 0 || code != exitOK || r.Comparison == nil || r.Comparison.Introduced != 0 || r.Comparison.Unchanged != all {
 		t.Fatalf("no change: exit %d, %+v, %s", code, r.Comparison, stderr)
 	}
 
@@ -172,7 +177,7 @@ func TestNewSinceCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFiles(t, dir, map[string]string{"envs/b/main.tf": "# nothing\n"})
-	code, out, stderr = runCLI(t, "scan", dir, "--new-since", "main", "--format", "json", "--debug")
+	code, out, stderr = runCLI(t, "scan", "--engines", "trivy", dir, "--new-since", "main", "--format", "json", "--debug")
 	r = parseJSON(t, out)
 	if code != exitOK || r.Comparison.Introduced != 0 || len(r.Comparison.Resolved) != 1 {
 		t.Fatalf("refactor: exit %d, %+v, %s", code, r.Comparison, stderr)
@@ -183,21 +188,22 @@ func TestNewSinceCommand(t *testing.T) {
 
 	// Something new fails the run, and the text says what was resolved.
 	writeFiles(t, dir, map[string]string{"envs/b/main.tf": cliQueue})
-	code, out, _ = runCLI(t, "scan", dir, "--new-since", "main")
+	code, out, _ = runCLI(t, "scan", "--engines", "trivy", dir, "--new-since", "main")
 	if code != exitFindings || !strings.Contains(out, "1 introduced") || !strings.Contains(out, "resolved") {
 		t.Errorf("new queue: exit %d\n%s", code, out)
 	}
 
-	code, _, stderr = runCLI(t, "scan", dir, "--new-since", "no-such-ref")
+	code, _, stderr = runCLI(t, "scan", "--engines", "trivy", dir, "--new-since", "no-such-ref")
 	if code != exitError || !strings.Contains(stderr, "no-such-ref") {
 		t.Errorf("missing ref: exit %d, %q", code, stderr)
 	}
-	code, out, _ = runCLI(t, "scan", dir, "--new-since", "no-such-ref", "--new-since-fallback=all", "--format", "json")
+	code, out, _ = runCLI(t, "scan", "--engines", "trivy", dir, "--new-since", "no-such-ref", "--new-since-fallback=all", "--format", "json")
 	r = parseJSON(t, out)
-	if code != exitFindings || r.Comparison == nil || r.Comparison.Skipped == "" || len(r.Findings) != 2 {
+	_, out2, _ := runCLI(t, "scan", "--engines", "trivy", dir, "--format", "json")
+	if code != exitFindings || r.Comparison == nil || r.Comparison.Skipped == "" || len(r.Findings) != len(parseJSON(t, out2).Findings) {
 		t.Errorf("fallback all: exit %d, %+v, %d findings", code, r.Comparison, len(r.Findings))
 	}
-	if code, _, stderr := runCLI(t, "scan", dir, "--new-since-fallback=maybe"); code != exitError || !strings.Contains(stderr, "fail or all") {
+	if code, _, stderr := runCLI(t, "scan", "--engines", "trivy", dir, "--new-since-fallback=maybe"); code != exitError || !strings.Contains(stderr, "fail or all") {
 		t.Errorf("bad fallback: exit %d, %q", code, stderr)
 	}
 }
