@@ -17,13 +17,15 @@ import (
 // gitConfig keeps git from running anything the repository could name:
 // hooks (post-checkout runs on `worktree add`), an fsmonitor program, and
 // external diff or textconv drivers (passed per command). LFS smudging
-// would fetch from the network; it is skipped by the environment.
+// would fetch from the network (skipped by the environment), and so would
+// checking out submodules. Output settings are pinned for parsing.
 var gitConfig = []string{
 	"-c", "core.hooksPath=/dev/null",
 	"-c", "core.fsmonitor=false",
 	"-c", "core.quotePath=false",
 	"-c", "diff.noprefix=false",
 	"-c", "diff.relative=false",
+	"-c", "submodule.recurse=false",
 }
 
 // git runs git in one repository.

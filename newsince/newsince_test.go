@@ -141,6 +141,28 @@ func TestPureRefactorsIntroduceNothing(t *testing.T) {
 	}
 }
 
+func TestDirectoryRenamesIntroduceNothing(t *testing.T) {
+	r := newRepo(t, map[string]string{
+		"envs/a/main.tf":    "module \"q\" {\n  source = \"../../modules/q\"\n}\n\n" + groupOnly,
+		"modules/q/main.tf": queueOnly,
+	})
+	r.branch()
+	r.git("mv", "envs/a", "envs/alpha")
+	r.git("mv", "modules/q", "modules/queue")
+	r.write(map[string]string{"envs/alpha/main.tf": "module \"q\" {\n  source = \"../../modules/queue\"\n}\n\n" + groupOnly})
+	r.commit("rename the root module and the module directories")
+	rep := mustCompare(t, r.dir, "main")
+	if got := introduced(rep); len(got) != 0 {
+		t.Errorf("introduced:\n%s", describe(got))
+	}
+	if got := rep.Comparison.Resolved; len(got) != 0 {
+		t.Errorf("resolved:\n%s", describe(got))
+	}
+	if rep.Comparison.Unchanged < 2 {
+		t.Errorf("unchanged = %d", rep.Comparison.Unchanged)
+	}
+}
+
 func TestMovedBlockRenameIntroducesNothing(t *testing.T) {
 	t.Run("resource", func(t *testing.T) {
 		r := newRepo(t, map[string]string{"main.tf": twoResources})
