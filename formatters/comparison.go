@@ -113,3 +113,57 @@ func jsonBaselineOf(b *finding.BaselineStatus) *jsonBaseline {
 	}
 	return &jsonBaseline{File: b.File, Entries: b.Entries, Matched: b.Matched, Stale: b.Stale}
 }
+
+// markdownComparison is the --new-since and --baseline paragraph of the
+// markdown summary.
+func markdownComparison(r finding.Report) string {
+	var s string
+	if b := r.Baseline; b != nil {
+		s += fmt.Sprintf("Baseline %s: %s suppressed", markdownText(b.File, markdownCellRunes), plural(b.Matched, "recorded finding"))
+		if b.Stale > 0 {
+			s += fmt.Sprintf(", %d stale %s (fixed since)", b.Stale, pluralWord(b.Stale, "entry", "entries"))
+		}
+		s += ".\n\n"
+	}
+	if c := r.Comparison; c != nil {
+		if c.Skipped != "" {
+			s += "**Not compared:** " + markdownText(c.Skipped, markdownMessageRunes) + "; every finding is listed.\n\n"
+		} else {
+			s += fmt.Sprintf("Compared with %s (%s): **%d introduced**, %d unchanged (not listed), %d resolved.\n\n",
+				markdownText(c.Ref, markdownCellRunes), markdownText(shortSHA(c.BaseCommit), markdownCellRunes),
+				c.Introduced, c.Unchanged, len(c.Resolved))
+		}
+	}
+	return s
+}
+
+// markdownCause is appended to an introduced finding's message.
+func markdownCause(c *finding.Cause) string {
+	if c == nil {
+		return ""
+	}
+	where := markdownText(location(lineOnly(c.Range)), markdownCellRunes)
+	if c.Deleted {
+		where += ", deleted"
+	}
+	return " _(caused by " + markdownText(c.Message, markdownCellRunes) + " at " + where + ")_"
+}
+
+// markdownResolved lists the resolved findings within budget bytes.
+func markdownResolved(r finding.Report, budget int) string {
+	c := r.Comparison
+	if c == nil || len(c.Resolved) == 0 {
+		return ""
+	}
+	s := "#### Resolved\n\n| Severity | Rule | Location (base) | Resource |\n| --- | --- | --- | --- |\n"
+	for i, f := range c.Resolved {
+		row := fmt.Sprintf("| %s | %s | %s | %s |\n", f.Severity, markdownText(f.RuleID, markdownCellRunes),
+			markdownText(location(lineOnlyStart(f.Range)), markdownCellRunes), markdownText(f.Resource, markdownCellRunes))
+		if len(s)+len(row) > budget {
+			s += fmt.Sprintf("\n_and %d more, not shown (comment length limit)_\n", len(c.Resolved)-i)
+			break
+		}
+		s += row
+	}
+	return s + "\n"
+}
