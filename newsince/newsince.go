@@ -26,6 +26,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -125,6 +126,9 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 	if err != nil {
 		if ctx.Err() != nil {
 			return head, ctx.Err()
+		}
+		if errors.Is(err, exec.ErrNotFound) {
+			return head, &Error{Kind: ErrGit, Err: err, Msg: "--new-since needs git, which is not installed (or not on PATH)"}
 		}
 		var ee *gitError
 		if errors.As(err, &ee) {

@@ -691,3 +691,21 @@ resource "aws_sqs_queue" "this" {
 		}
 	}
 }
+
+func TestNotARepositoryOrNoGit(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(queueOnly), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(dir))
+	_, err := compareAt(t, dir, "main", nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != ErrNotRepository || !strings.Contains(e.Msg, "not in a git repository") {
+		t.Errorf("outside a repository: %v", err)
+	}
+	t.Setenv("PATH", t.TempDir())
+	_, err = compareAt(t, dir, "main", nil)
+	if !errors.As(err, &e) || e.Kind != ErrGit || !strings.Contains(e.Msg, "needs git") {
+		t.Errorf("without git: %v", err)
+	}
+}
