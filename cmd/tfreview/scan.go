@@ -132,7 +132,13 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 		return exitNotReported, withCode(exitNotReported, err)
 	}
 	if rp != nil {
-		return runReporter(ctx, rp, rep, stderr)
+		code, err := runReporter(ctx, rp, rep, stderr)
+		if err == nil && code == exitOK && rep.Comparison != nil {
+			// With --new-since, what the change introduced decides, even
+			// outside the diff the reporter filters comments by.
+			code = exitCodeFor(rep, failOn)
+		}
+		return code, err
 	}
 	return exitCodeFor(rep, failOn), nil
 }
