@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 )
@@ -58,7 +59,8 @@ type Fix struct {
 // Suppression says why a finding was not counted.
 type Suppression struct {
 	// Kind is the comment prefix that matched: tfreview, trivy or tfsec;
-	// or "baseline".
+	// "baseline" for an entry of the --baseline file; "new-since" for a
+	// finding already present at the --new-since base.
 	Kind    string `json:"kind"`
 	Reason  string `json:"reason,omitempty"`
 	Expires string `json:"expires,omitempty"` // YYYY-MM-DD
@@ -93,12 +95,44 @@ type Finding struct {
 	Fix         *Fix   `json:"fix,omitempty"`
 	// NoFixReason says why a fixable check offered no fix here.
 	NoFixReason string `json:"no_fix_reason,omitempty"`
+	// Sensitive says the range holds a secret: outputs must not show the
+	// source text under it (the text format masks it in snippets).
+	Sensitive bool `json:"sensitive,omitempty"`
 
 	// Suppressed is set when an ignore or baseline matched; the finding is
 	// kept so suppressions stay auditable.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
 	// ExpiredIgnore is set when an ignore matched but its date has passed.
 	ExpiredIgnore *Suppression `json:"expired_ignore,omitempty"`
+
+	// Cause is set by --new-since on an introduced finding outside the
+	// diff when the change that produced it was identified.
+	Cause *Cause `json:"cause,omitempty"`
+}
+
+// Cause kinds: what changed to make a finding appear away from its own
+// lines.
+const (
+	CauseResource        = "resource"         // the resource's own block changed
+	CauseVariable        = "variable"         // a variable block (its default) changed
+	CauseTFVars          = "tfvars"           // a line of a loaded .tfvars file changed
+	CauseModuleInput     = "module-input"     // an input of a module call changed
+	CauseModuleCall      = "module-call"      // the module call was added or changed
+	CauseLocal           = "local"            // a local value changed
+	CauseReference       = "reference"        // a block the resource refers to changed
+	CauseCompanion       = "companion"        // a block referring to the resource changed
+	CauseDeletedResource = "deleted-resource" // a block referring to the resource was removed
+	CauseDeletedFile     = "deleted-file"     // the file holding such a block was deleted
+)
+
+// Cause is the change that made a finding appear. Range is in the head
+// version of the file, or, when Deleted is set, in the base version (the
+// code no longer exists; review tools comment on the left side).
+type Cause struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Range   Range  `json:"range"`
+	Deleted bool   `json:"deleted,omitempty"`
 }
 
 // DocURL is the finding's primary reference, or "".
@@ -123,20 +157,79 @@ func (f Finding) HasID(id string) bool {
 	return false
 }
 
-// Fingerprint identifies a finding across edits that do not change its
-// substance: rule, resource address and attribute path. Line numbers are
-// left out so unrelated edits do not change it; the file is left out when an
-// address is known so moving a resource to another file keeps it. Without an
-// address (parse errors, file-level checks) the file and the start line are
-// used.
+// Fingerprint is the fingerprint of the older definition, kept for callers
+// that key things by it (review comment groups). Findings in a report carry
+// FingerprintOf instead; docs/fingerprints.md gives the definition.
 func Fingerprint(ruleID, file, resource, attributePath string, line int) string {
-	var key string
 	if resource != "" {
-		key = strings.Join([]string{ruleID, resource, attributePath}, "\x00")
-	} else {
-		key = strings.Join([]string{ruleID, file, attributePath, fmt.Sprint(line)}, "\x00")
+		return hashKey(ruleID, resource, attributePath)
 	}
-	sum := sha256.Sum256([]byte(key))
+	return hashKey(ruleID, file, attributePath, fmt.Sprint(line))
+}
+
+// FingerprintOf identifies a finding across edits that do not change its
+// substance (docs/fingerprints.md). With a resource address it hashes the
+// rule, the root module directory, the address and the attribute path: no
+// line and no file, so moving lines, reordering resources, moving a
+// resource to another file of its module or renaming that file keep it,
+// while two root modules with the same address do not collide. Without an
+// address (parse errors, ignore hygiene, a root module's missing settings)
+// it hashes the rule, the file's directory, the attribute path and the
+// message, again without the line, and without the file name, so renaming
+// a file or moving the block that holds a module-level problem keeps it.
+//
+// Two findings can share it (two egress blocks of one security group);
+// AssignFingerprints tells them apart.
+func FingerprintOf(f Finding) string {
+	if f.Resource != "" {
+		return hashKey(f.RuleID, RootModuleOf(f), f.Resource, f.AttributePath)
+	}
+	return hashKey(f.RuleID, path.Dir(f.Range.File), f.AttributePath, f.Message)
+}
+
+// AssignFingerprints sorts fs and sets every finding's Fingerprint (see
+// Fingerprints).
+func AssignFingerprints(fs []Finding) {
+	Sort(fs)
+	for i, fp := range Fingerprints(fs) {
+		fs[i].Fingerprint = fp
+	}
+}
+
+// Fingerprints returns the fingerprint of each finding, in fs's order:
+// FingerprintOf, with repeats suffixed -2, -3, … in Compare order, which is
+// stable while the repeated blocks keep their order.
+func Fingerprints(fs []Finding) []string {
+	order := make([]int, len(fs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return Compare(fs[a], fs[b]) })
+	out := make([]string, len(fs))
+	count := map[string]int{}
+	for _, i := range order {
+		fp := FingerprintOf(fs[i])
+		n := count[fp] + 1
+		count[fp] = n
+		if n > 1 {
+			fp = fmt.Sprintf("%s-%d", fp, n)
+		}
+		out[i] = fp
+	}
+	return out
+}
+
+// RootModuleOf is the directory of the root module a finding was reached
+// from: that of the outermost module call, or the finding's own file's.
+func RootModuleOf(f Finding) string {
+	if len(f.CallSites) > 0 && f.CallSites[0].Range.File != "" {
+		return path.Dir(f.CallSites[0].Range.File)
+	}
+	return path.Dir(f.Range.File)
+}
+
+func hashKey(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return hex.EncodeToString(sum[:16])
 }
 

@@ -10,6 +10,9 @@ const (
 	NoteIgnoreExpired   NoteKind = "ignore-expired"
 	NoteEngineError     NoteKind = "engine-error"
 	NoteLimit           NoteKind = "limit-exceeded"
+	// NoteComparison says --new-since could not compare and every finding
+	// is reported (--new-since-fallback=all).
+	NoteComparison NoteKind = "comparison-skipped"
 )
 
 // Note is something the scan could not check, said instead of silently
@@ -63,6 +66,42 @@ type Report struct {
 	Notes    []Note     `json:"notes"`
 	Stats    Stats      `json:"stats"`
 	Rules    []RuleInfo `json:"rules"` // metadata of every rule that has a finding
+
+	// Comparison is set by --new-since.
+	Comparison *Comparison `json:"comparison,omitempty"`
+	// Baseline is set by --baseline.
+	Baseline *BaselineStatus `json:"baseline,omitempty"`
+}
+
+// Comparison is the outcome of --new-since: the findings of the working
+// tree against those of the merge-base of a ref and HEAD, matched by
+// fingerprint. Introduced findings are the active ones in Report.Findings;
+// unchanged ones stay there suppressed with Kind "new-since".
+type Comparison struct {
+	Ref        string `json:"ref"`         // as given, e.g. origin/main
+	BaseCommit string `json:"base_commit"` // the merge-base, full SHA
+	Introduced int    `json:"introduced"`
+	Unchanged  int    `json:"unchanged"`
+	// Resolved are findings of the base that are gone, located in the
+	// base's files.
+	Resolved []Finding `json:"resolved"`
+	// RootModules scanned on each side: the head scan covers every root
+	// module, the base scan only those the change affected.
+	HeadRootModules int `json:"head_root_modules"`
+	BaseRootModules int `json:"base_root_modules"`
+	// Skipped is why no comparison was made (--new-since-fallback=all);
+	// then every finding is reported and the counts are zero.
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// BaselineStatus is the outcome of --baseline: findings in the baseline
+// file are suppressed with Kind "baseline"; entries that no longer match a
+// finding are stale (fixed since) and can go with `baseline --update`.
+type BaselineStatus struct {
+	File    string `json:"file"`
+	Entries int    `json:"entries"`
+	Matched int    `json:"matched"`
+	Stale   int    `json:"stale"`
 }
 
 // Active returns the findings that are not suppressed.

@@ -27,6 +27,9 @@ type jsonReport struct {
 	Notes         []jsonNote    `json:"notes"`
 	Stats         jsonStats     `json:"stats"`
 	Rules         []jsonRule    `json:"rules"`
+	// Comparison and Baseline are present with --new-since, --baseline.
+	Comparison *jsonComparison `json:"comparison,omitempty"`
+	Baseline   *jsonBaseline   `json:"baseline,omitempty"`
 }
 
 type jsonTool struct {
@@ -100,6 +103,7 @@ type jsonFinding struct {
 	Suppressed    bool             `json:"suppressed"`
 	Suppression   *jsonSuppression `json:"suppression,omitempty"`
 	ExpiredIgnore *jsonSuppression `json:"expired_ignore,omitempty"`
+	Cause         *jsonCause       `json:"cause,omitempty"`
 }
 
 type jsonNote struct {
@@ -151,6 +155,8 @@ func (j jsonFormatter) Format(w io.Writer, r finding.Report) error {
 	for _, f := range fs {
 		out.Findings = append(out.Findings, jsonFindingOf(f))
 	}
+	out.Comparison = jsonComparisonOf(r.Comparison)
+	out.Baseline = jsonBaselineOf(r.Baseline)
 	for _, n := range r.Notes {
 		jn := jsonNote{Kind: string(n.Kind), Message: n.Message}
 		if n.Range.File != "" {
@@ -218,6 +224,7 @@ func jsonFindingOf(f finding.Finding) jsonFinding {
 		Suppressed:    f.Suppressed != nil,
 		Suppression:   jsonSuppressionOf(f.Suppressed),
 		ExpiredIgnore: jsonSuppressionOf(f.ExpiredIgnore),
+		Cause:         jsonCauseOf(f.Cause),
 	}
 	for _, cs := range f.CallSites {
 		jf.CallSites = append(jf.CallSites, jsonCallSite{Module: cs.Module, Range: jsonRangeOf(cs.Range)})

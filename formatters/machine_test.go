@@ -252,7 +252,7 @@ func TestSARIFStructure(t *testing.T) {
 		if builtin := strings.HasPrefix(res["ruleId"].(string), "TFR-"); hasCol != builtin {
 			t.Errorf("%v: startColumn present=%v, want %v (Trivy ranges are line-only)", res["ruleId"], hasCol, builtin)
 		}
-		if res["partialFingerprints"].(map[string]any)["tfreview/v1"] == "" {
+		if res["partialFingerprints"].(map[string]any)["tfreview/v2"] == "" {
 			t.Errorf("%v has no partial fingerprint", res["ruleId"])
 		}
 		_, hasFix := res["fixes"]

@@ -63,6 +63,8 @@ func (m markdownFormatter) Format(w io.Writer, r finding.Report) error {
 		}
 	}
 
+	b.WriteString(markdownComparison(r))
+
 	stats := markdownStats(r.Stats)
 	budget := maxMarkdownBytes - markdownReserve - len(stats)
 
@@ -78,6 +80,10 @@ func (m markdownFormatter) Format(w io.Writer, r finding.Report) error {
 			b.WriteString(row)
 		}
 		b.WriteString("\n")
+	}
+
+	if b.Len() < budget {
+		b.WriteString(markdownResolved(r, budget-b.Len()))
 	}
 
 	if len(r.Notes) > 0 {
@@ -108,6 +114,7 @@ func markdownRow(f finding.Finding) string {
 	}
 	where := markdownText(location(lineOnlyStart(f.Range)), markdownCellRunes)
 	msg := markdownText(f.Message, markdownMessageRunes)
+	msg += markdownCause(f.Cause)
 	if f.Fix != nil {
 		msg += " _(fix available)_"
 	}

@@ -30,7 +30,8 @@ const sarifSrcRoot = "%SRCROOT%"
 
 // sarifFingerprintKey names tfreview's partial fingerprint; bump the
 // version if finding.Fingerprint's inputs change.
-const sarifFingerprintKey = "tfreview/v1"
+// v2: fingerprints by root module, address and attribute path (docs/fingerprints.md).
+const sarifFingerprintKey = "tfreview/v2"
 
 // securitySeverity is the score GitHub code scanning ranks security alerts
 // by: over 9.0 is critical, 7.0 to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9

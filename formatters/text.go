@@ -54,6 +54,7 @@ func (t textFormatter) Format(w io.Writer, r finding.Report) error {
 		p.finding(f)
 	}
 	p.notes(r.Notes)
+	p.comparison(r)
 	p.summary(r)
 	_, err := w.Write(neutralizeLogCommands(p.buf.Bytes()))
 	return err
@@ -125,13 +126,16 @@ func (p *textPrinter) finding(f finding.Finding) {
 	}
 	p.printf("\n")
 
-	if p.snippet(f.Range) {
+	if p.snippet(f.Range, f.Sensitive) {
 		p.printf("\n")
 	}
 
 	var extra []string
 	for _, cs := range f.CallSites {
 		extra = append(extra, "via "+terminalSafe(cs.Module)+" at "+terminalSafe(location(lineOnly(cs.Range))))
+	}
+	if c := f.Cause; c != nil {
+		extra = append(extra, causeText(*c))
 	}
 	if s := f.Suppressed; s != nil {
 		extra = append(extra, "suppressed by "+suppressionText(*s))
@@ -184,7 +188,8 @@ func (p *textPrinter) block(indent, s string) {
 // snippet prints the range's source lines with line numbers: a caret line
 // under the exact columns when they are known, a gutter marker on each line
 // for line-only ranges. It prints nothing when the file cannot be read.
-func (p *textPrinter) snippet(r finding.Range) bool {
+// With mask, the bytes under the range are shown as '*' (a secret).
+func (p *textPrinter) snippet(r finding.Range, mask bool) bool {
 	lines := p.src.lines(r.File)
 	from, to := r.Start.Line, max(r.End.Line, r.Start.Line)
 	if r.HasColumns() && r.End.Line > r.Start.Line && r.End.Column == 1 {
@@ -201,14 +206,18 @@ func (p *textPrinter) snippet(r finding.Range) bool {
 	}
 	gutter := len(strconv.Itoa(to))
 	for n := from; n <= to; n++ {
-		text, cells := renderSourceLine(lines[n-1])
+		line := lines[n-1]
+		if mask {
+			line = maskedLine(line, n, r)
+		}
+		text, cells := renderSourceLine(line)
 		num := fmt.Sprintf("%*d", gutter, n)
 		if !r.HasColumns() {
 			p.printf("  %s %s %s %s\n", p.paint(ansiRed, ">"), p.paint(ansiDim, num), p.paint(ansiDim, "|"), text)
 			continue
 		}
 		p.printf("    %s %s %s\n", p.paint(ansiDim, num), p.paint(ansiDim, "|"), text)
-		a, b := markedBytes(lines[n-1], n, r)
+		a, b := markedBytes(line, n, r)
 		width := max(cells[b]-cells[a], 1)
 		p.printf("    %s %s %s%s\n", strings.Repeat(" ", gutter), p.paint(ansiDim, "|"),
 			strings.Repeat(" ", cells[a]), p.paint(ansiRed, strings.Repeat("^", width)))
@@ -218,6 +227,23 @@ func (p *textPrinter) snippet(r finding.Range) bool {
 			p.paint(ansiDim, fmt.Sprintf("(%d more lines)", hidden)))
 	}
 	return true
+}
+
+// maskedLine replaces the bytes of line n under range r with '*', keeping
+// the length so columns still line up. Without columns the whole line is
+// masked.
+func maskedLine(line []byte, n int, r finding.Range) []byte {
+	out := bytes.Clone(line)
+	a, b := 0, len(out)
+	if r.HasColumns() {
+		a, b = markedBytes(out, n, r)
+	}
+	for i := a; i < b && i < len(out); i++ {
+		if out[i] != ' ' && out[i] != '\t' {
+			out[i] = '*'
+		}
+	}
+	return out
 }
 
 // markedBytes returns the byte span [a, b) of line n that range r covers.

@@ -148,7 +148,11 @@ func expandOneLiners(src []byte, file string, path []int, descend []string) ([]b
 	var at []int // insert "\n" at these offsets
 	for sb := target; sb != nil; {
 		if sb.OpenBraceRange.Start.Line == sb.CloseBraceRange.Start.Line {
-			at = append(at, sb.OpenBraceRange.End.Byte, sb.CloseBraceRange.Start.Byte)
+			at = append(at, sb.OpenBraceRange.End.Byte)
+			// `{}` needs one line break, `{ a = 1 }` two.
+			if len(bytes.TrimSpace(src[sb.OpenBraceRange.End.Byte:sb.CloseBraceRange.Start.Byte])) > 0 {
+				at = append(at, sb.CloseBraceRange.Start.Byte)
+			}
 		}
 		if len(descend) == 0 {
 			break

@@ -22,7 +22,9 @@ var ImageNotPinned = &Rule{
 	Provider:   "kubernetes",
 	Service:    "workloads",
 	References: []string{"https://kubernetes.io/docs/concepts/containers/images/#image-names"},
-	Check:      checkImagePinned,
+	Configuration: `rules:
+  require_image_digest: true # also report tags without a digest (LOW)`,
+	Check: checkImagePinned,
 }
 
 // imageRef splits an image reference into its tag and digest.

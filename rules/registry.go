@@ -10,9 +10,8 @@ import (
 // one line here, one testdata folder.
 func All() []*Rule {
 	return []*Rule{
-		ModuleGitRef,
-		ModuleRegistryVersion,
-		ProviderVersion,
+		RequiredTags,
+		AllowedRegions,
 		PrivilegedContainer,
 		PrivilegeEscalationAllowed,
 		ContainerRunsAsRoot,
@@ -28,6 +27,15 @@ func All() []*Rule {
 		SeccompProfileUnconfined,
 		ClusterAdminBinding,
 		RBACWildcard,
+		ModuleGitRef,
+		ModuleRegistryVersion,
+		ProviderVersion,
+		RequiredVersionMissing,
+		ProviderHardcodedCredentials,
+		HardcodedSecret,
+		ModuleSourceInsecureTransport,
+		ProviderSourceMissing,
+		RemoteScriptPipedToShell,
 	}
 }
 

@@ -30,7 +30,10 @@ type Rule struct {
 	Fixable bool
 	// Policy rules run only when configured (e.g. required tags).
 	Policy bool
-	Check  func(*Pass)
+	// Configuration is the .tfreview.yaml that sets the rule up, for its
+	// documentation; empty when it has no settings.
+	Configuration string
+	Check         func(*Pass)
 }
 
 // DocURL is the rule's generated documentation page.
@@ -74,6 +77,9 @@ type Issue struct {
 	NoFixReason   string
 	// Severity overrides the rule's default when non-zero.
 	Severity finding.Severity
+	// Sensitive marks a range that holds a secret, so outputs never show
+	// its source text.
+	Sensitive bool
 }
 
 // Pass is what a Check receives.
@@ -151,6 +157,7 @@ func (r *Rule) toFinding(i Issue) finding.Finding {
 		AttributePath: i.AttributePath,
 		Fix:           i.Fix,
 		NoFixReason:   i.NoFixReason,
+		Sensitive:     i.Sensitive,
 	}
 	if i.Block != nil {
 		top := i.Block.Top()

@@ -80,12 +80,24 @@ var trivyChecks = sync.OnceValues(func() ([]finding.RuleInfo, error) {
 })
 
 // TrivyChecks lists Trivy's checks that run on Terraform (embedded, or from
-// a local bundle).
+// a local bundle), marking those tfreview can fix.
 func TrivyChecks(bundle string) ([]finding.RuleInfo, error) {
+	var list []finding.RuleInfo
+	var err error
 	if bundle != "" {
-		return trivyadapter.ListChecks(trivyadapter.EngineOptions{ChecksBundle: bundle})
+		list, err = trivyadapter.ListChecks(trivyadapter.EngineOptions{ChecksBundle: bundle})
+	} else {
+		list, err = trivyChecks()
 	}
-	return trivyChecks()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]finding.RuleInfo, len(list))
+	for i, info := range list {
+		info.Fixable = info.Fixable || rules.TrivyFixable(info.ID)
+		out[i] = info
+	}
+	return out, nil
 }
 
 // CoreRules are the checks tfreview itself reports.

@@ -96,3 +96,25 @@ func (s *fileSet) moduleDirs(dir string) []string {
 
 // filesIn returns the files directly in dir, in lexical order (WalkDir's).
 func (s *fileSet) filesIn(dir string) []*sourceFile { return s.byDir[dir] }
+
+// onlyRoots keeps the roots named in want (BaseDir-relative; prefix is the
+// scan path's place under BaseDir) and returns which files belong to them:
+// those in the directories of the kept roots and the modules they call.
+func (s *fileSet) onlyRoots(roots []string, prefix string, want []string) ([]string, func(file string) bool) {
+	wanted := map[string]bool{}
+	for _, w := range want {
+		wanted[path.Clean(w)] = true
+	}
+	var kept []string
+	dirs := map[string]bool{}
+	for _, r := range roots {
+		if !wanted[path.Join(prefix, r)] {
+			continue
+		}
+		kept = append(kept, r)
+		for _, d := range s.moduleDirs(r) {
+			dirs[d] = true
+		}
+	}
+	return kept, func(file string) bool { return dirs[path.Dir(file)] }
+}

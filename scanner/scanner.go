@@ -63,6 +63,12 @@ type Options struct {
 	RequireIgnoreReason bool
 	RulesConfig         rules.Config
 	Limits              Limits
+	// OnlyRoots, when not nil, evaluates only these root modules
+	// (directories relative to BaseDir, slash-separated, "." for BaseDir
+	// itself); parse errors and ignore comments count only in the files of
+	// those root modules and the local modules they call. --new-since scans
+	// the base this way.
+	OnlyRoots []string
 	// Now is today's date for ignore expiry; time.Now if zero.
 	Now    time.Time
 	Logger *slog.Logger
@@ -190,7 +196,7 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 		}
 		prefix = filepath.ToSlash(prefix)
 		firstNote := len(rep.Notes)
-		fs, ds, proj, err := scanPath(ctx, abs, opts, selected, rep)
+		fs, ds, proj, err := scanPath(ctx, abs, prefix, opts, selected, rep)
 		if err != nil {
 			return res, err
 		}
@@ -239,7 +245,7 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 }
 
 // scanPath scans one directory.
-func scanPath(ctx context.Context, abs string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
+func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
 	// os.Root confines every read, Trivy's file(), templatefile() and
 	// module sources included, to the scanned directory: symlinks and ".."
 	// cannot escape it.
@@ -262,12 +268,29 @@ func scanPath(ctx context.Context, abs string, opts Options, selected []*rules.R
 	rep.Notes = append(rep.Notes, cycleNotes...)
 	rep.Notes = append(rep.Notes, set.clampCounts(ov, opts.Limits.MaxInstances)...)
 	fsys := ov
-	out := append([]finding.Finding(nil), set.parseErr...)
-	rep.Notes = append(rep.Notes, set.notes...)
+	roots := set.findRoots(graph)
+	inScope := func(string) bool { return true }
+	if opts.OnlyRoots != nil {
+		roots, inScope = set.onlyRoots(roots, prefix, opts.OnlyRoots)
+	}
+	var out []finding.Finding
+	for _, f := range set.parseErr {
+		if inScope(f.Range.File) {
+			out = append(out, f)
+		}
+	}
+	for _, n := range set.notes {
+		if n.Range.File == "" || inScope(n.Range.File) {
+			rep.Notes = append(rep.Notes, n)
+		}
+	}
 	var directives []*ignoreDirective
 	proj := &tfmodel.Project{Root: abs, Sources: set.sources()}
 	for _, p := range set.sortedPaths() {
 		f := set.files[p]
+		if !inScope(p) {
+			continue
+		}
 		if !f.Vars {
 			rep.Stats.Files++
 		}
@@ -283,7 +306,6 @@ func scanPath(ctx context.Context, abs string, opts Options, selected []*rules.R
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	roots := set.findRoots(graph)
 	var engine func() (*trivyadapter.Engine, error)
 	if opts.engineOn(EngineTrivy) && len(roots) > 0 {
 		// Compiling Trivy's checks is the fixed cost of a scan (most of a
@@ -504,18 +526,12 @@ func dedupe(fs []finding.Finding) []finding.Finding {
 	return out
 }
 
-// uniqueFingerprints disambiguates findings that share a fingerprint (two
-// egress blocks of one security group have the same attribute path) by
-// order of appearance, which is stable while the blocks keep their order.
+// uniqueFingerprints gives every finding its fingerprint
+// (finding.FingerprintOf), telling apart findings that share one (two egress
+// blocks of one security group have the same attribute path) by order of
+// appearance, which is stable while the blocks keep their order. It runs
+// after relocation: the root module directory is part of the fingerprint.
 func uniqueFingerprints(fs []finding.Finding) []finding.Finding {
-	finding.Sort(fs)
-	count := map[string]int{}
-	for i := range fs {
-		n := count[fs[i].Fingerprint]
-		count[fs[i].Fingerprint] = n + 1
-		if n > 0 {
-			fs[i].Fingerprint = fmt.Sprintf("%s-%d", fs[i].Fingerprint, n+1)
-		}
-	}
+	finding.AssignFingerprints(fs)
 	return fs
 }

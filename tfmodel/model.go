@@ -73,6 +73,9 @@ func (b *Block) Attr(name string) *Attribute {
 
 // Children returns the nested blocks of the given type.
 func (b *Block) Children(typ string) []*Block {
+	if b == nil {
+		return nil
+	}
 	var out []*Block
 	for _, c := range b.Blocks {
 		if c.Type == typ {
@@ -82,8 +85,12 @@ func (b *Block) Children(typ string) []*Block {
 	return out
 }
 
-// Child returns the first nested block of the given type, or nil.
+// Child returns the first nested block of the given type, or nil. Like
+// Attr it accepts a nil receiver, so lookups can be chained.
 func (b *Block) Child(typ string) *Block {
+	if b == nil {
+		return nil
+	}
 	for _, c := range b.Blocks {
 		if c.Type == typ {
 			return c

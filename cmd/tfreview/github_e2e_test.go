@@ -175,9 +175,10 @@ func TestActionEndToEnd(t *testing.T) {
 	for _, c := range rv.Comments {
 		at = append(at, fmt.Sprintf("%s:%d:%s", c.Path, c.Line, c.Side))
 	}
-	// The SQS finding carries a fix, so its comment sits on the line the
-	// suggested change replaces.
-	if strings.Join(at, " ") != "infra/messaging.tf:2:RIGHT infra/messaging.tf:5:RIGHT" || rv.CommitID != "cb23119096646023c05e14ea708b7f20cee906d5" {
+	// The SQS and SNS findings carry fixes, so each comment sits on the last
+	// line its suggested change replaces (for SNS: the topic's name line and
+	// closing brace, after which the new KMS key is inserted).
+	if strings.Join(at, " ") != "infra/messaging.tf:2:RIGHT infra/messaging.tf:7:RIGHT" || rv.CommitID != "cb23119096646023c05e14ea708b7f20cee906d5" {
 		t.Errorf("review comments at %v on %s", at, rv.CommitID)
 	}
 	if !strings.Contains(rv.Comments[0].Body, "AWS\\-0096") || !strings.Contains(rv.Comments[0].Body, "```suggestion") || !strings.Contains(rv.Comments[0].Body, "sqs_managed_sse_enabled = true") {

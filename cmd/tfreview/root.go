@@ -60,6 +60,7 @@ Exit codes:
 	root.AddCommand(
 		newScanCmd(stdout, stderr, &code),
 		newChecksCmd(stdout),
+		newBaselineCmd(stdout, stderr),
 		newFixCmd(stdout, stderr),
 		newVersionCmd(stdout),
 	)

@@ -39,6 +39,7 @@ type scanFlags struct {
 	maxNesting          int
 	maxInstances        int
 	report              reportFlags
+	compare             compareFlags
 }
 
 func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
@@ -78,6 +79,7 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
 	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "largest literal count evaluated per resource")
 	addReportFlags(fl, &f.report)
+	addCompareFlags(fl, &f.compare)
 	return cmd
 }
 
@@ -113,6 +115,9 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rep, err := scanner.Scan(ctx, opts)
+	if err == nil {
+		rep, err = compareReport(ctx, f.compare, opts, rep)
+	}
 	if err != nil {
 		return exitError, withCode(exitError, err)
 	}
@@ -127,7 +132,13 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 		return exitNotReported, withCode(exitNotReported, err)
 	}
 	if rp != nil {
-		return runReporter(ctx, rp, rep, stderr)
+		code, err := runReporter(ctx, rp, rep, stderr)
+		if err == nil && code == exitOK && rep.Comparison != nil {
+			// With --new-since, what the change introduced decides, even
+			// outside the diff the reporter filters comments by.
+			code = exitCodeFor(rep, failOn)
+		}
+		return code, err
 	}
 	return exitCodeFor(rep, failOn), nil
 }

@@ -1,0 +1,169 @@
+package formatters
+
+import (
+	"fmt"
+
+	"github.com/tfreview/tfreview/finding"
+)
+
+// This file renders what --new-since and --baseline add to a report: the
+// cause of an introduced finding, the resolved findings and the counts.
+
+// causeText describes a cause for the text format, escaped.
+func causeText(c finding.Cause) string {
+	s := "caused by " + terminalSafe(oneLine(c.Message)) + " at " + terminalSafe(location(lineOnly(c.Range)))
+	if c.Deleted {
+		s += " (deleted; line in the base)"
+	}
+	return s
+}
+
+// comparison prints the --new-since and --baseline summary lines.
+func (p *textPrinter) comparison(r finding.Report) {
+	if b := r.Baseline; b != nil {
+		p.printf("Baseline %s: %s suppressed", terminalSafe(b.File), plural(b.Matched, "recorded finding"))
+		if b.Stale > 0 {
+			p.printf(", %d stale %s (fixed since; `tfreview baseline --update` drops them)", b.Stale, pluralWord(b.Stale, "entry", "entries"))
+		}
+		p.printf(".\n")
+	}
+	c := r.Comparison
+	if c == nil {
+		return
+	}
+	if c.Skipped != "" {
+		p.printf("%s %s; every finding is reported.\n", p.paint(ansiYellow, "Not compared:"), terminalSafe(oneLine(c.Skipped)))
+		return
+	}
+	p.printf("Compared with %s (%s): %d introduced, %d unchanged (not shown), %d resolved.\n",
+		terminalSafe(c.Ref), terminalSafe(shortSHA(c.BaseCommit)), c.Introduced, c.Unchanged, len(c.Resolved))
+	for _, f := range c.Resolved {
+		line := fmt.Sprintf("  %s %s %s  %s", p.paint(ansiBold, "resolved"), p.severity(f.Severity), terminalSafe(f.RuleID), terminalSafe(location(lineOnly(f.Range))))
+		if f.Resource != "" {
+			line += " in " + terminalSafe(f.Resource)
+		}
+		p.printf("%s\n", line)
+	}
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+type jsonCause struct {
+	Kind    string    `json:"kind"`
+	Message string    `json:"message"`
+	Range   jsonRange `json:"range"`
+	Deleted bool      `json:"deleted,omitempty"`
+}
+
+type jsonComparison struct {
+	Ref             string        `json:"ref"`
+	BaseCommit      string        `json:"base_commit,omitempty"`
+	Introduced      int           `json:"introduced"`
+	Unchanged       int           `json:"unchanged"`
+	Resolved        []jsonFinding `json:"resolved"`
+	HeadRootModules int           `json:"head_root_modules"`
+	BaseRootModules int           `json:"base_root_modules"`
+	Skipped         string        `json:"skipped,omitempty"`
+}
+
+type jsonBaseline struct {
+	File    string `json:"file"`
+	Entries int    `json:"entries"`
+	Matched int    `json:"matched"`
+	Stale   int    `json:"stale"`
+}
+
+func jsonCauseOf(c *finding.Cause) *jsonCause {
+	if c == nil {
+		return nil
+	}
+	return &jsonCause{Kind: c.Kind, Message: c.Message, Range: jsonRangeOf(c.Range), Deleted: c.Deleted}
+}
+
+func jsonComparisonOf(c *finding.Comparison) *jsonComparison {
+	if c == nil {
+		return nil
+	}
+	out := &jsonComparison{
+		Ref: c.Ref, BaseCommit: c.BaseCommit, Introduced: c.Introduced, Unchanged: c.Unchanged,
+		Resolved:        make([]jsonFinding, 0, len(c.Resolved)),
+		HeadRootModules: c.HeadRootModules, BaseRootModules: c.BaseRootModules, Skipped: c.Skipped,
+	}
+	for _, f := range c.Resolved {
+		out.Resolved = append(out.Resolved, jsonFindingOf(f))
+	}
+	return out
+}
+
+func jsonBaselineOf(b *finding.BaselineStatus) *jsonBaseline {
+	if b == nil {
+		return nil
+	}
+	return &jsonBaseline{File: b.File, Entries: b.Entries, Matched: b.Matched, Stale: b.Stale}
+}
+
+// markdownComparison is the --new-since and --baseline paragraph of the
+// markdown summary.
+func markdownComparison(r finding.Report) string {
+	var s string
+	if b := r.Baseline; b != nil {
+		s += fmt.Sprintf("Baseline %s: %s suppressed", markdownText(b.File, markdownCellRunes), plural(b.Matched, "recorded finding"))
+		if b.Stale > 0 {
+			s += fmt.Sprintf(", %d stale %s (fixed since)", b.Stale, pluralWord(b.Stale, "entry", "entries"))
+		}
+		s += ".\n\n"
+	}
+	if c := r.Comparison; c != nil {
+		if c.Skipped != "" {
+			s += "**Not compared:** " + markdownText(c.Skipped, markdownMessageRunes) + "; every finding is listed.\n\n"
+		} else {
+			s += fmt.Sprintf("Compared with %s (%s): **%d introduced**, %d unchanged (not listed), %d resolved.\n\n",
+				markdownText(c.Ref, markdownCellRunes), markdownText(shortSHA(c.BaseCommit), markdownCellRunes),
+				c.Introduced, c.Unchanged, len(c.Resolved))
+		}
+	}
+	return s
+}
+
+// markdownCause is appended to an introduced finding's message.
+func markdownCause(c *finding.Cause) string {
+	if c == nil {
+		return ""
+	}
+	where := markdownText(location(lineOnly(c.Range)), markdownCellRunes)
+	if c.Deleted {
+		where += ", deleted"
+	}
+	return " _(caused by " + markdownText(c.Message, markdownCellRunes) + " at " + where + ")_"
+}
+
+// markdownResolved lists the resolved findings within budget bytes.
+func markdownResolved(r finding.Report, budget int) string {
+	c := r.Comparison
+	if c == nil || len(c.Resolved) == 0 {
+		return ""
+	}
+	s := "#### Resolved\n\n| Severity | Rule | Location (base) | Resource |\n| --- | --- | --- | --- |\n"
+	for i, f := range c.Resolved {
+		row := fmt.Sprintf("| %s | %s | %s | %s |\n", f.Severity, markdownText(f.RuleID, markdownCellRunes),
+			markdownText(location(lineOnlyStart(f.Range)), markdownCellRunes), markdownText(f.Resource, markdownCellRunes))
+		if len(s)+len(row) > budget {
+			s += fmt.Sprintf("\n_and %d more, not shown (comment length limit)_\n", len(c.Resolved)-i)
+			break
+		}
+		s += row
+	}
+	return s + "\n"
+}

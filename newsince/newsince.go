@@ -1,0 +1,515 @@
+// Package newsince implements `scan --new-since REF`: it scans the merge-base
+// of REF and HEAD, checked out with `git worktree add` in a temporary
+// directory, and compares its findings with the working tree's by
+// fingerprint, so that only what the change introduced decides the exit
+// code, wherever it is located, and what it fixed is listed.
+//
+// Only the root modules the change can affect are scanned at the base:
+// those whose files, local modules (transitively) or loaded tfvars differ.
+// Findings move with git's rename detection and with the working tree's
+// `moved {}` blocks before they are compared. An introduced finding
+// outside the diff gets the change that caused it when one is found: a
+// variable default, a tfvars line, a module input, a removed companion
+// resource.
+//
+// git runs with hooks disabled and nothing from the repository is
+// executed; the worktree is removed on every return, also on error or
+// cancellation (Ctrl-C).
+package newsince
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/scanner"
+)
+
+// SuppressionKind marks head findings that were already present at the
+// base (unchanged): kept in the report, not counted.
+const SuppressionKind = "new-since"
+
+// Auto is the ref that means the pull request's base in GitHub Actions.
+const Auto = "auto"
+
+// ErrorKind classifies why no comparison could be made.
+type ErrorKind int
+
+const (
+	ErrGit            ErrorKind = iota + 1 // git failed or is missing
+	ErrNotRepository                       // the scanned directory is not in a git work tree
+	ErrRefNotFound                         // the ref does not name a commit (or auto found none)
+	ErrShallow                             // the base commit is not in a shallow clone
+	ErrBaseUnparsable                      // Terraform at the base does not parse
+)
+
+// Error is a comparison that could not be made; --new-since-fallback=all
+// turns it into a report of every finding.
+type Error struct {
+	Kind ErrorKind
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options describe one comparison.
+type Options struct {
+	// Ref is the revision compared against: a branch, tag or SHA, or Auto.
+	Ref string
+	// Scan is the options the working tree was scanned with; the base is
+	// scanned with the same, moved to the base's checkout.
+	Scan scanner.Options
+	// FallbackAll reports every head finding, with a note, when the
+	// comparison cannot be made (*Error), instead of failing.
+	FallbackAll bool
+	// Getenv reads GITHUB_EVENT_PATH and GITHUB_BASE_REF for Auto;
+	// os.Getenv when nil.
+	Getenv func(string) string
+	Logger *slog.Logger
+
+	// afterCheckout runs once the base is checked out (tests).
+	afterCheckout func(dir string)
+}
+
+// Compare classifies the findings of head, the report of a scan of the
+// working tree made with opts.Scan: unchanged findings are marked
+// suppressed (Kind "new-since"), introduced ones stay active, with a Cause
+// when outside the diff, and rep.Comparison lists the resolved ones.
+func Compare(ctx context.Context, head finding.Report, opts Options) (finding.Report, error) {
+	rep, err := compare(ctx, head, opts)
+	if err == nil {
+		return rep, nil
+	}
+	var e *Error
+	if opts.FallbackAll && errors.As(err, &e) && ctx.Err() == nil {
+		head.Comparison = &finding.Comparison{Ref: opts.Ref, Skipped: e.Msg, HeadRootModules: head.Stats.RootModules}
+		head.Notes = append(head.Notes, finding.Note{Kind: finding.NoteComparison,
+			Message: e.Msg + "; every finding is reported (--new-since-fallback=all)"})
+		return head, nil
+	}
+	return head, err
+}
+
+func compare(ctx context.Context, head finding.Report, opts Options) (finding.Report, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	// Report paths are relative to the scan's base directory (by default
+	// the working directory, which need not be in the repository); inside
+	// this package everything is relative to the repository's top level,
+	// which the base checkout mirrors.
+	baseDir, err := realAbs(cmp.Or(opts.Scan.BaseDir, "."))
+	if err != nil {
+		return head, err
+	}
+	scanPaths := absAll(cmpOrSlice(opts.Scan.Paths, []string{"."}))
+	g := git{dir: scanPaths[0]}
+	top, err := g.line(ctx, "rev-parse", "--show-toplevel")
+	if err != nil {
+		if ctx.Err() != nil {
+			return head, ctx.Err()
+		}
+		if errors.Is(err, exec.ErrNotFound) {
+			return head, &Error{Kind: ErrGit, Err: err, Msg: "--new-since needs git, which is not installed (or not on PATH)"}
+		}
+		var ee *gitError
+		if errors.As(err, &ee) {
+			return head, &Error{Kind: ErrNotRepository, Err: err, Msg: fmt.Sprintf("--new-since: %s is not in a git repository (%s)", scanPaths[0], ee.msg)}
+		}
+		return head, &Error{Kind: ErrGit, Err: err, Msg: fmt.Sprintf("--new-since needs git: %v", err)}
+	}
+	if top, err = realAbs(top); err != nil {
+		return head, err
+	}
+	g.dir = top
+	inRepo := func(abs string) (string, bool) {
+		r, err := filepath.Rel(top, abs)
+		if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return "", false
+		}
+		return filepath.ToSlash(r), true
+	}
+	for _, p := range scanPaths {
+		if _, ok := inRepo(p); !ok {
+			return head, &Error{Kind: ErrNotRepository, Msg: fmt.Sprintf("--new-since: %s is outside the repository %s", p, top)}
+		}
+	}
+	// fromReport and toReport convert between report and repository paths.
+	fromReport := func(p string) string {
+		r, err := filepath.Rel(top, filepath.Join(baseDir, filepath.FromSlash(p)))
+		if err != nil {
+			return p
+		}
+		return filepath.ToSlash(r)
+	}
+	toReport := func(p string) string {
+		r, err := filepath.Rel(baseDir, filepath.Join(top, filepath.FromSlash(p)))
+		if err != nil {
+			return p
+		}
+		return filepath.ToSlash(r)
+	}
+
+	ref := opts.Ref
+	if ref == Auto {
+		if ref, err = resolveAuto(getenv); err != nil {
+			return head, err
+		}
+		log.Debug("new-since: auto", "ref", ref)
+	}
+	baseCommit, err := g.mergeBase(ctx, ref)
+	if err != nil {
+		return head, err
+	}
+	cs, err := g.changes(ctx, baseCommit)
+	if err != nil {
+		return head, wrapGit(ctx, err)
+	}
+	pm := pathMap{toHead: map[string]string{}, toBase: map[string]string{}, added: map[string]bool{}}
+	var changed []string
+	deleted := map[string]bool{}
+	// Hidden directories (.terraform, .git) are not scanned; the working
+	// tree's module cache is given to the base as it is.
+	cs = slices.DeleteFunc(cs, func(c change) bool { return hidden(c.OldPath) || hidden(c.NewPath) })
+	for _, c := range cs {
+		if c.OldPath != "" {
+			changed = append(changed, c.OldPath)
+		}
+		if c.NewPath != "" {
+			changed = append(changed, c.NewPath)
+		}
+		switch c.Status {
+		case 'R':
+			pm.toHead[c.OldPath], pm.toBase[c.NewPath] = c.NewPath, c.OldPath
+		case 'A':
+			pm.added[c.NewPath] = true
+		case 'D':
+			deleted[c.OldPath] = true
+		}
+	}
+
+	headOpts := opts.Scan
+	headOpts.BaseDir = top
+	headOpts.Paths = scanPaths
+	headRoots, err := scanner.FindRootModules(ctx, headOpts)
+	if err != nil {
+		return head, err
+	}
+	headLayout := newLayout(headRoots)
+	// --var-file files inside the repository, repository-relative.
+	var varFiles []string
+	for _, v := range opts.Scan.VarFiles {
+		if a, err := realAbs(v); err == nil {
+			if r, ok := inRepo(a); ok {
+				varFiles = append(varFiles, r)
+			}
+		}
+	}
+	varFilesChanged := false
+	for _, p := range changed {
+		varFilesChanged = varFilesChanged || slices.Contains(varFiles, p)
+	}
+
+	out := &finding.Comparison{Ref: opts.Ref, BaseCommit: baseCommit, HeadRootModules: head.Stats.RootModules}
+	if !relevant(changed, headLayout) {
+		// Nothing Terraform reads changed: every finding was there before.
+		log.Debug("new-since: no Terraform changes", "base", short(baseCommit), "head_root_modules", head.Stats.RootModules, "base_root_modules", 0)
+		return finish(head, classification{unchanged: activeIndexes(head.Findings)}, out, nil, ref), nil
+	}
+
+	wt, err := g.addWorktree(ctx, baseCommit)
+	defer func() {
+		if rerr := wt.remove(); rerr != nil {
+			log.Warn("new-since: " + rerr.Error())
+		}
+	}()
+	if err != nil {
+		return head, err
+	}
+	if opts.afterCheckout != nil {
+		opts.afterCheckout(wt.Path)
+	}
+	// atBase is a file or directory of the working tree in the base
+	// checkout; files outside the repository are the same on both sides.
+	atBase := func(abs string) (string, bool) {
+		r, ok := inRepo(abs)
+		if !ok {
+			return abs, true
+		}
+		b := filepath.Join(wt.Path, filepath.FromSlash(r))
+		_, err := os.Stat(b)
+		return b, err == nil
+	}
+	baseOpts := opts.Scan
+	baseOpts.BaseDir = wt.Path
+	baseOpts.Paths = nil
+	for _, p := range scanPaths {
+		if b, ok := atBase(p); ok {
+			baseOpts.Paths = append(baseOpts.Paths, b)
+		}
+	}
+	baseOpts.VarFiles = nil
+	for _, v := range opts.Scan.VarFiles {
+		a, err := realAbs(v)
+		if err != nil {
+			a = v
+		}
+		if b, ok := atBase(a); ok {
+			baseOpts.VarFiles = append(baseOpts.VarFiles, b)
+		} else {
+			baseOpts.VarFiles = append(baseOpts.VarFiles, a) // new in this change
+		}
+	}
+	baseLayout := newLayout(nil)
+	if len(baseOpts.Paths) > 0 {
+		baseRoots, err := scanner.FindRootModules(ctx, baseOpts)
+		if err != nil {
+			return head, err
+		}
+		baseLayout = newLayout(baseRoots)
+	}
+	affected := affectedRoots(headLayout, baseLayout, changed, varFilesChanged)
+	baseScanRoots := baseLayout.rootsIn(affected)
+
+	var baseFindings []finding.Finding
+	if len(baseScanRoots) > 0 {
+		copyModuleCaches(top, wt.Path, baseScanRoots)
+		baseOpts.OnlyRoots = baseScanRoots
+		baseRep, err := scanner.Scan(ctx, baseOpts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return head, ctx.Err()
+			}
+			return head, &Error{Kind: ErrBaseUnparsable, Err: err, Msg: fmt.Sprintf("--new-since %s: scanning the base %s failed: %v", opts.Ref, short(baseCommit), err)}
+		}
+		for _, f := range baseRep.Findings {
+			if f.RuleID == scanner.ParseRuleID {
+				return head, &Error{Kind: ErrBaseUnparsable, Msg: fmt.Sprintf(
+					"--new-since %s: the base %s does not parse (%s:%d: %s), so what this change introduced cannot be told",
+					opts.Ref, short(baseCommit), toReport(f.Range.File), f.Range.Start.Line, f.Message)}
+			}
+		}
+		out.BaseRootModules = baseRep.Stats.RootModules
+		baseFindings = baseRep.Findings
+	}
+	if err := ctx.Err(); err != nil {
+		return head, err
+	}
+	// An ignore in a module that an unaffected root module also calls may
+	// be used only by that caller, which the base scan did not evaluate.
+	shared := baseLayout.closure(baseLayout.others(affected))
+	baseFindings = slices.DeleteFunc(baseFindings, func(f finding.Finding) bool {
+		return f.RuleID == scanner.IgnoreUnusedRuleID && shared[path.Dir(f.Range.File)]
+	})
+
+	headTree, baseTree := openTree(top), openTree(wt.Path)
+	defer headTree.close()
+	defer baseTree.close()
+	moved := func(dir string) []movedStmt { return headTree.module(dir).Moved }
+	// Base findings renamed as the head names them, then in report paths
+	// like the head's, so their fingerprints compare.
+	mapped := make([]finding.Finding, len(baseFindings))
+	for i, f := range baseFindings {
+		mapped[i] = relocate(toHeadFinding(f, pm, moved), toReport)
+		baseFindings[i] = relocate(f, toReport)
+	}
+	scope := headLayout.closure(headLayout.rootsIn(affected))
+	changedHead := map[string]bool{}
+	for _, p := range changed {
+		changedHead[p] = true
+	}
+	inScope := func(f finding.Finding) bool {
+		f = relocate(f, fromReport)
+		return scope[finding.RootModuleOf(f)] || changedHead[f.Range.File]
+	}
+	c := classify(head.Findings, inScope, baseFindings, mapped)
+
+	hunks := map[string][]lineSpan{}
+	if len(c.introduced) > 0 {
+		if hunks, err = g.hunks(ctx, baseCommit, cs, top); err != nil {
+			return head, wrapGit(ctx, err)
+		}
+	}
+	cf := &causeFinder{
+		head: headTree, base: baseTree, hunks: hunks,
+		baseDir:  pm.baseDir,
+		basePath: pm.base,
+		deleted:  deleted,
+		varFiles: func(root string) []string {
+			return append(append([]string(nil), headLayout.roots[root].VarFiles...), varFiles...)
+		},
+		fromReport: fromReport,
+		toReport:   toReport,
+	}
+	log.Debug("new-since: compared",
+		"ref", opts.Ref, "base", short(baseCommit),
+		"changed_files", len(cs), "affected_root_modules", len(affected),
+		"head_root_modules", head.Stats.RootModules, "base_root_modules", out.BaseRootModules,
+		"introduced", len(c.introduced), "unchanged", len(c.unchanged), "resolved", len(c.resolved))
+	return finish(head, c, out, cf, ref), nil
+}
+
+// hidden reports whether a repository path is inside a hidden directory.
+func hidden(p string) bool {
+	dir := path.Dir(p)
+	for dir != "." && dir != "/" {
+		if strings.HasPrefix(path.Base(dir), ".") {
+			return true
+		}
+		dir = path.Dir(dir)
+	}
+	return false
+}
+
+// relocate rewrites the paths of a finding that compare and fingerprints
+// read: its range and its call sites.
+func relocate(f finding.Finding, conv func(string) string) finding.Finding {
+	f.Range.File = conv(f.Range.File)
+	f.CallSites = slices.Clone(f.CallSites)
+	for i := range f.CallSites {
+		f.CallSites[i].Range.File = conv(f.CallSites[i].Range.File)
+	}
+	return f
+}
+
+// finish marks the head report with the classification.
+func finish(head finding.Report, c classification, cmp *finding.Comparison, cf *causeFinder, ref string) finding.Report {
+	fs := append([]finding.Finding(nil), head.Findings...)
+	reason := fmt.Sprintf("present at %s (%s)", ref, short(cmp.BaseCommit))
+	for _, i := range c.unchanged {
+		fs[i].Suppressed = &finding.Suppression{Kind: SuppressionKind, Reason: reason}
+	}
+	for _, i := range c.introduced {
+		if cf != nil {
+			fs[i].Cause = cf.find(fs[i])
+		}
+	}
+	head.Findings = fs
+	cmp.Introduced = len(c.introduced)
+	cmp.Unchanged = len(c.unchanged)
+	cmp.Resolved = c.resolved
+	if cmp.Resolved == nil {
+		cmp.Resolved = []finding.Finding{}
+	}
+	finding.Sort(cmp.Resolved)
+	head.Comparison = cmp
+	return head
+}
+
+// relevant reports whether a change touches anything a scan reads:
+// Terraform or tfvars files anywhere, or other files inside a module
+// directory (templates, policy documents).
+func relevant(changed []string, l *layout) bool {
+	for _, p := range changed {
+		if isTerraformFile(p) || l.owner(p) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func activeIndexes(fs []finding.Finding) []int {
+	var out []int
+	for i, f := range fs {
+		if f.Suppressed == nil {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// copyModuleCaches gives the base the remote modules the working tree has
+// under .terraform/modules (never committed, so absent from a checkout):
+// without them the base would miss the findings in those modules and they
+// would all look introduced. The working tree's versions are used.
+func copyModuleCaches(headBase, baseBase string, roots []string) {
+	for _, r := range roots {
+		src := filepath.Join(headBase, filepath.FromSlash(r), ".terraform", "modules")
+		dst := filepath.Join(baseBase, filepath.FromSlash(r), ".terraform", "modules")
+		if st, err := os.Stat(src); err != nil || !st.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(dst); err == nil {
+			continue
+		}
+		_ = copyTree(src, dst)
+	}
+}
+
+// copyTree copies regular files and directories; symbolic links are not
+// followed.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(target, data, 0o644)
+		}
+		return nil
+	})
+}
+
+func wrapGit(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return &Error{Kind: ErrGit, Err: err, Msg: "--new-since: " + err.Error()}
+}
+
+func realAbs(p string) (string, error) {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	if r, err := filepath.EvalSymlinks(a); err == nil {
+		return r, nil
+	}
+	return a, nil
+}
+
+func absAll(ps []string) []string {
+	var out []string
+	for _, p := range ps {
+		if a, err := realAbs(p); err == nil {
+			out = append(out, a)
+		} else {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func cmpOrSlice(s, def []string) []string {
+	if len(s) == 0 {
+		return def
+	}
+	return s
+}

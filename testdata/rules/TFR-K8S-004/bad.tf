@@ -1,0 +1,48 @@
+resource "kubernetes_daemonset" "node_exporter" {
+  metadata {
+    name = "node-exporter"
+  }
+  spec {
+    selector {
+      match_labels = { app = "node-exporter" }
+    }
+    template {
+      metadata {
+        labels = { app = "node-exporter" }
+      }
+      spec {
+        host_network = true # want "TFR-K8S-004"
+        host_pid     = true # want "TFR-K8S-004"
+        container {
+          name  = "exporter"
+          image = "prom/node-exporter:v1.8.2"
+        }
+      }
+    }
+  }
+}
+
+resource "kubernetes_pod_v1" "debug" {
+  metadata {
+    name = "debug"
+  }
+  spec {
+    host_ipc = true # want "TFR-K8S-004"
+    container {
+      name  = "debug"
+      image = "busybox:1.36"
+    }
+  }
+}
+
+resource "kubernetes_manifest" "pod" {
+  manifest = {
+    apiVersion = "v1"
+    kind       = "Pod"
+    metadata   = { name = "p", namespace = "default" }
+    spec = {
+      hostPID    = true # want "TFR-K8S-004"
+      containers = [{ name = "a", image = "nginx:1.27" }]
+    }
+  }
+}

@@ -1,0 +1,32 @@
+resource "kubernetes_deployment_v1" "web" {
+  metadata {
+    name = "web"
+  }
+  spec {
+    selector {
+      match_labels = { app = "web" }
+    }
+    template {
+      metadata {
+        labels = { app = "web" }
+      }
+      spec {
+        container {
+          name  = "app"
+          image = "nginx:1.27"
+          security_context {
+            read_only_root_filesystem = true
+          }
+          volume_mount {
+            name       = "tmp"
+            mount_path = "/tmp"
+          }
+        }
+        volume {
+          name = "tmp"
+          empty_dir {}
+        }
+      }
+    }
+  }
+}

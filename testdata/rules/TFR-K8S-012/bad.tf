@@ -1,0 +1,44 @@
+resource "kubernetes_daemon_set_v1" "ingress" {
+  metadata {
+    name = "ingress"
+  }
+  spec {
+    selector {
+      match_labels = { app = "ingress" }
+    }
+    template {
+      metadata {
+        labels = { app = "ingress" }
+      }
+      spec {
+        container {
+          name  = "controller"
+          image = "ingress-nginx/controller:v1.11.2"
+          port {
+            container_port = 80
+            host_port      = 80 # want "TFR-K8S-012"
+          }
+          port {
+            container_port = 443
+            host_port      = 443 # want "TFR-K8S-012"
+          }
+        }
+      }
+    }
+  }
+}
+
+resource "kubernetes_manifest" "pod" {
+  manifest = {
+    apiVersion = "v1"
+    kind       = "Pod"
+    metadata   = { name = "p", namespace = "default" }
+    spec = {
+      containers = [{
+        name  = "a"
+        image = "nginx:1.27"
+        ports = [{ containerPort = 8080, hostPort = 8080 }] # want "TFR-K8S-012"
+      }]
+    }
+  }
+}

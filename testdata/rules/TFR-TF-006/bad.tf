@@ -1,0 +1,37 @@
+variable "deploy_key" {
+  type    = string
+  default = "AKIAZ7Q2X9W4R5T6Y3U8" # want "TFR-TF-006"
+}
+
+locals {
+  slack_hook = "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2" # want "TFR-TF-006"
+  settings = {
+    aws_secret_access_key = "q8Xk2Lm9Pz4Rt7Vw1Ny5Bc3Df6Gh0Jk8Ls2Qa4Er" # want "TFR-TF-006"
+  }
+}
+
+resource "kubernetes_secret_v1" "ci" {
+  metadata {
+    name = "ci"
+  }
+  data = {
+    token = "ghp_Ab3De6Gh9Jk2Mn5Pq8St1Vw4Yz7Bc0Ef3Hi6K" # want "TFR-TF-006"
+  }
+}
+
+resource "tls_locally_signed_cert" "c" {
+  ca_private_key_pem    = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n" # want "TFR-TF-006"
+  cert_request_pem      = "x"
+  ca_cert_pem           = "y"
+  validity_period_hours = 1
+  allowed_uses          = ["server_auth"]
+}
+
+module "notify" {
+  source      = "./modules/notify"
+  slack_token = "xoxb-123456789012-abcdefABCDEF" # want "TFR-TF-006"
+}
+
+output "id" {
+  value = "AKIAZ7Q2X9W4R5T6Y3U9" # want "TFR-TF-006"
+}

@@ -1,0 +1,28 @@
+variable "installer_url" {
+  type    = string
+  default = "https://get.example.com/install.sh"
+}
+
+resource "terraform_data" "bootstrap" {
+  provisioner "local-exec" {
+    command = "curl -fsSL https://get.example.com/install.sh | bash" # want "TFR-TF-009"
+  }
+}
+
+resource "terraform_data" "bootstrap_var" {
+  provisioner "local-exec" {
+    command = "wget -qO- ${var.installer_url} | sudo -E sh" # want "TFR-TF-009"
+  }
+}
+
+resource "null_resource" "remote" {
+  connection {
+    host = "10.0.0.1"
+  }
+  provisioner "remote-exec" {
+    inline = [ # want "TFR-TF-009"
+      "apt-get update",
+      "bash -c \"$(curl -fsSL https://get.example.com/setup.sh)\"",
+    ]
+  }
+}
