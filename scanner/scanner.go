@@ -306,6 +306,7 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	exprs := trivyadapter.IndexExpressions(proj.Syntax)
 	var engine func() (*trivyadapter.Engine, error)
 	if opts.engineOn(EngineTrivy) && len(roots) > 0 {
 		// Compiling Trivy's checks is the fixed cost of a scan (most of a
@@ -327,7 +328,7 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 		results[i].varFiles = cfgPaths
 	}
 	err = forEachRoot(ctx, len(roots), func(i int) error {
-		return scanRoot(ctx, fsys, abs, roots[i], proj.Sources, opts, engine, &results[i])
+		return scanRoot(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i])
 	})
 	if err != nil {
 		return nil, nil, nil, err
@@ -372,13 +373,14 @@ type rootResult struct {
 // scanRoot loads and evaluates one root module once, and runs Trivy's
 // checks over it. It runs concurrently with other roots: it only reads
 // sources and writes res.
-func scanRoot(ctx context.Context, fsys fs.FS, abs, root string, sources map[string][]byte, opts Options, engine func() (*trivyadapter.Engine, error), res *rootResult) error {
+func scanRoot(ctx context.Context, fsys fs.FS, abs, root string, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, engine func() (*trivyadapter.Engine, error), res *rootResult) error {
 	loaded, err := trivyadapter.LoadRoot(ctx, fsys, root, sources, trivyadapter.LoadOptions{
 		TFVarsPaths:    res.varFiles,
 		ConfigFS:       os.DirFS("/"),
 		AllowDownloads: opts.AllowDownloads,
 		WorkingDir:     abs,
 		Logger:         opts.Logger,
+		Exprs:          exprs,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
