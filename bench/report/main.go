@@ -280,8 +280,9 @@ func summarise(rs []run) summary {
 		rssMed: median(rss), findings: strings.Join(strs, "/"), failed: failed}
 }
 
-// Tools in table order; the first is the subject, the second the peer.
-var tools = []string{"tfreview", "trivy", "parseonly"}
+// Tools in table order: the subject, the peer, the subject before the
+// performance work (when measured), the lower bound.
+var tools = []string{"tfreview", "trivy", "tfreview-base", "parseonly"}
 
 // corpusInfo is one line of corpora.tsv.
 type corpusInfo struct {
@@ -356,7 +357,7 @@ func table(w io.Writer, runsFile, corporaFile string) error {
 				first = false
 			}
 			ratioWall, ratioRSS, ratioFloor := "", "", ""
-			if t == "tfreview" {
+			if t == "tfreview" || t == "tfreview-base" {
 				if p, ok := sums["trivy"]; ok && p.med > 0 {
 					ratioWall = fmt.Sprintf("**%.2f×**", s.med/p.med)
 					ratioRSS = fmt.Sprintf("**%.2f×**", s.rssMed/p.rssMed)
