@@ -11,6 +11,7 @@
 #   bench/run.sh                              # everything (about 30-60 min on 2 cores)
 #   CORPORA="minimal small large" RUNS=3 bench/run.sh
 #   BASE_REV=c7a4ae4 BASE_CORPORA="small large" bench/run.sh   # also time an older tfreview
+#   APPEND=1 CORPORA=large bench/run.sh       # re-measure one corpus, keep the others' runs
 #
 # Environment: RUNS (runs per tool and corpus, default 5), RUNS_BIG (for
 # roots-1000, default 3), CORPORA, SEED (default 7), TIMEOUT (seconds per
@@ -82,11 +83,21 @@ export http_proxy=$HTTP_PROXY https_proxy=$HTTPS_PROXY all_proxy=$ALL_PROXY NO_P
 export GIT_TERMINAL_PROMPT=0
 
 RESULTS=$OUT/results
-rm -rf "$RESULTS"
-mkdir -p "$RESULTS"
 RUNS_TSV=$RESULTS/runs.tsv
-printf 'corpus\ttool\trun\twall_s\tmaxrss_kb\texit\tfindings\tcpu_s\n' >"$RUNS_TSV"
 LOADS=$RESULTS/loadavg.txt
+REMEASURED=$RESULTS/remeasured.txt
+if [ "${APPEND:-}" = 1 ] && [ -s "$RUNS_TSV" ]; then
+	# Re-measure CORPORA only (say, one whose runs a burst of load from other
+	# users disturbed), keeping the other corpora's runs; the document says so.
+	for corpus in $CORPORA; do
+		awk -F'\t' -v c="$corpus" '$1 != c' "$RUNS_TSV" >"$RUNS_TSV.tmp" && mv "$RUNS_TSV.tmp" "$RUNS_TSV"
+	done
+	echo "$CORPORA at $(date -u +%H:%M) UTC" >>"$REMEASURED"
+else
+	rm -rf "$RESULTS"
+	mkdir -p "$RESULTS"
+	printf 'corpus\ttool\trun\twall_s\tmaxrss_kb\texit\tfindings\tcpu_s\n' >"$RUNS_TSV"
+fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # command_for TOOL CORPUS OUTPUT: the command line, run inside the corpus.
@@ -164,7 +175,8 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 # as Terraform does, so the comparison skips tfvars for tfreview.
 PARITY=$RESULTS/parity.txt
 : >"$PARITY"
-for corpus in $CORPORA; do
+for corpus in $(tail -n +2 "$CORPUS_DIR/corpora.tsv" | cut -f1); do
+	[ -s "$RESULTS/$corpus.trivy.json" ] || continue
 	(cd "$CORPUS_DIR/$corpus" && "$OUT/tfreview" scan . --engines trivy --skip-files '*.tfvars' --format json --output "$RESULTS/$corpus.parity.json" >/dev/null 2>&1) || true
 	{
 		echo "#### $corpus"
@@ -197,6 +209,8 @@ time. Ratios are of medians. \`parseonly\` only reads and HCL-parses the same fi
 \`tfreview-trivy-inputs\` is \`tfreview scan --engines trivy --skip-files '*.tfvars'\`: the same work \`trivy config\` does (Trivy's CLI
 loads no tfvars, so on these corpora it evaluates fewer resources than tfreview's full scan), on: $SAME_INPUTS_CORPORA.
 $( [ -n "$BASE_REV" ] && echo "\`tfreview-base\` is tfreview built at $BASE_REV, before the performance work (and before later built-in rules, which only add work to the current build), on: $BASE_CORPORA." )
+
+$( [ -s "$REMEASURED" ] && echo "Re-measured with \`APPEND=1\` after the full run (a burst of load from other users had disturbed them): $(paste -sd';' "$REMEASURED")." )
 
 **Machine load.** The machine was shared while this ran: load average $loads; $LOAD_BEFORE before and
 $LOAD_AFTER after the run, on $(nproc) cores. Wall times are noisy under this load, which is why runs
