@@ -83,12 +83,12 @@ func BenchmarkLoadEvaluate(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer root.Close()
-	fsys := root.FS()
-	set, err := readFiles(fsys, DefaultLimits, nil, nil)
+	set, err := readFiles(root.FS(), DefaultLimits, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	graph, _ := set.breakCycles(newOverlay(fsys))
+	fsys := newOverlay(root.FS())
+	graph, _ := set.breakCycles(fsys)
 	roots := set.findRoots(graph)
 	ctx := context.Background()
 	b.ReportAllocs()

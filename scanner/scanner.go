@@ -5,7 +5,6 @@ package scanner
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -86,7 +85,7 @@ type ScanResult struct {
 }
 
 var (
-	engineOnce sync.Map // checks bundle -> *engineResult
+	engineOnce sync.Map // engineKey -> *engineResult
 )
 
 type engineResult struct {
@@ -95,11 +94,15 @@ type engineResult struct {
 	err  error
 }
 
-// trivyEngine compiles Trivy's checks once per process.
-func trivyEngine(bundle string) (*trivyadapter.Engine, error) {
-	v, _ := engineOnce.LoadOrStore(bundle, &engineResult{})
+// trivyEngine compiles Trivy's checks once per process and set of options.
+func trivyEngine(opts trivyadapter.EngineOptions) (*trivyadapter.Engine, error) {
+	key := "bundle:" + opts.ChecksBundle
+	if opts.ChecksBundle == "" && opts.Providers != nil {
+		key = "providers:" + strings.Join(opts.Providers, ",")
+	}
+	v, _ := engineOnce.LoadOrStore(key, &engineResult{})
 	r := v.(*engineResult)
-	r.once.Do(func() { r.e, r.err = trivyadapter.NewEngine(trivyadapter.EngineOptions{ChecksBundle: bundle}) })
+	r.once.Do(func() { r.e, r.err = trivyadapter.NewEngine(opts) })
 	return r.e, r.err
 }
 
@@ -129,7 +132,7 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 		opts.Now = time.Now()
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	base := opts.BaseDir
 	if base == "" {
@@ -150,11 +153,8 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 	}
 
 	if opts.engineOn(EngineTrivy) {
-		// Compiling Trivy's checks is the fixed cost of a scan (most of a
-		// small one): do it on its own goroutine while files are read and
-		// root modules evaluated; the first root module to need the checks
-		// waits for them. The metadata listing is prepared the same way.
-		go trivyEngine(opts.ChecksBundle)
+		// The checks' metadata, for the report, is prepared on its own
+		// goroutine while the scan runs.
 		go TrivyChecks(opts.ChecksBundle)
 	}
 	for k, v := range opts.Vars {
@@ -215,10 +215,10 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 		directives = append(directives, ds...)
 		res.Projects = append(res.Projects, proj)
 	}
-	if opts.engineOn(EngineTrivy) {
+	if opts.engineOn(EngineTrivy) && opts.ChecksBundle != "" {
 		// A checks bundle that does not compile fails the scan even when
 		// no root module needed it.
-		if _, err := trivyEngine(opts.ChecksBundle); err != nil {
+		if _, err := trivyEngine(trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle}); err != nil {
 			return res, err
 		}
 	}
@@ -309,6 +309,16 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	exprs := trivyadapter.IndexExpressions(proj.Syntax)
+	var engine func() (*trivyadapter.Engine, error)
+	if opts.engineOn(EngineTrivy) && len(roots) > 0 {
+		// Compiling Trivy's checks is the fixed cost of a scan (most of a
+		// small one): it runs on its own goroutine while root modules are
+		// evaluated, and the first root module to need it waits.
+		eopts := trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle, Providers: set.trivyProviders(fsys, roots, opts.AllowDownloads)}
+		go trivyEngine(eopts)
+		engine = func() (*trivyadapter.Engine, error) { return trivyEngine(eopts) }
+	}
 	results := make([]rootResult, len(roots))
 	for i, root := range roots {
 		tfvars := set.autoVarFiles(root)
@@ -321,7 +331,7 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 		results[i].varFiles = cfgPaths
 	}
 	err = forEachRoot(ctx, len(roots), func(i int) error {
-		return scanRoot(ctx, fsys, abs, roots[i], proj.Sources, opts, &results[i])
+		return scanRoot(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i])
 	})
 	if err != nil {
 		return nil, nil, nil, err
@@ -366,13 +376,14 @@ type rootResult struct {
 // scanRoot loads and evaluates one root module once, and runs Trivy's
 // checks over it. It runs concurrently with other roots: it only reads
 // sources and writes res.
-func scanRoot(ctx context.Context, fsys fs.FS, abs, root string, sources map[string][]byte, opts Options, res *rootResult) error {
+func scanRoot(ctx context.Context, fsys fs.FS, abs, root string, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, engine func() (*trivyadapter.Engine, error), res *rootResult) error {
 	loaded, err := trivyadapter.LoadRoot(ctx, fsys, root, sources, trivyadapter.LoadOptions{
 		TFVarsPaths:    res.varFiles,
 		ConfigFS:       os.DirFS("/"),
 		AllowDownloads: opts.AllowDownloads,
 		WorkingDir:     abs,
 		Logger:         opts.Logger,
+		Exprs:          exprs,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -391,14 +402,14 @@ func scanRoot(ctx context.Context, fsys fs.FS, abs, root string, sources map[str
 			}
 		}
 	}
-	if !opts.engineOn(EngineTrivy) {
+	if engine == nil {
 		return nil
 	}
-	engine, err := trivyEngine(opts.ChecksBundle)
+	e, err := engine()
 	if err != nil {
 		return err
 	}
-	found, err := engine.Scan(ctx, loaded)
+	found, err := e.Scan(ctx, loaded)
 	if err != nil {
 		res.notes = append(res.notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: root},
 			Message: fmt.Sprintf("Trivy checks failed on root module %s: %v", root, err)})

@@ -5,7 +5,8 @@
 //	report table RUNS.tsv CORPORA.tsv  the markdown table of docs/performance.md
 //
 // RUNS.tsv has one line per run: corpus, tool, run number, wall seconds,
-// peak RSS in KiB, exit status, findings (see bench/run.sh).
+// peak RSS in KiB, exit status, findings, CPU seconds (user+sys) (see
+// bench/run.sh).
 package main
 
 import (
@@ -201,6 +202,7 @@ type run struct {
 	rssKB        int
 	exit         int
 	findings     int
+	cpu          float64
 }
 
 func readRuns(file string) ([]run, error) {
@@ -214,19 +216,20 @@ func readRuns(file string) ([]run, error) {
 		if i == 0 && f[0] == "corpus" || l == "" {
 			continue
 		}
-		if len(f) != 7 {
-			return nil, fmt.Errorf("%s:%d: want 7 fields, got %d", file, i+1, len(f))
+		if len(f) != 8 {
+			return nil, fmt.Errorf("%s:%d: want 8 fields, got %d", file, i+1, len(f))
 		}
 		wall, err1 := strconv.ParseFloat(f[3], 64)
 		rss, err2 := strconv.Atoi(f[4])
 		exit, err3 := strconv.Atoi(f[5])
 		findings, err4 := strconv.Atoi(f[6])
-		for _, err := range []error{err1, err2, err3, err4} {
+		cpu, err5 := strconv.ParseFloat(f[7], 64)
+		for _, err := range []error{err1, err2, err3, err4, err5} {
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: %w", file, i+1, err)
 			}
 		}
-		out = append(out, run{f[0], f[1], wall, rss, exit, findings})
+		out = append(out, run{f[0], f[1], wall, rss, exit, findings, cpu})
 	}
 	return out, nil
 }
@@ -245,69 +248,102 @@ func median(xs []float64) float64 {
 }
 
 type summary struct {
-	n                   int
-	med, lo, hi, rssMed float64 // seconds, MiB
-	findings            string
+	n                        int
+	med, lo, hi, cpu, rssMed float64 // seconds, MiB
+	findings                 string
+	failed                   int // runs that exited with a status other than 0 or 1
 }
 
 func summarise(rs []run) summary {
-	var walls, rss []float64
+	var walls, rss, cpus []float64
 	fs := map[int]bool{}
+	failed := 0
 	for _, r := range rs {
 		walls = append(walls, r.wall)
 		rss = append(rss, float64(r.rssKB)/1024)
+		cpus = append(cpus, r.cpu)
 		fs[r.findings] = true
+		if r.exit != 0 && r.exit != 1 {
+			failed++
+		}
 	}
-	var counts []string
+	var counts []int
 	for f := range fs {
-		counts = append(counts, strconv.Itoa(f))
+		counts = append(counts, f)
 	}
 	slices.Sort(counts)
-	return summary{n: len(rs), med: median(walls), lo: slices.Min(walls), hi: slices.Max(walls), rssMed: median(rss),
-		findings: strings.Join(counts, "/")}
+	var strs []string
+	for _, c := range counts {
+		strs = append(strs, strconv.Itoa(c))
+	}
+	return summary{n: len(rs), med: median(walls), lo: slices.Min(walls), hi: slices.Max(walls), cpu: median(cpus),
+		rssMed: median(rss), findings: strings.Join(strs, "/"), failed: failed}
 }
 
-// Tools in table order; the first is the subject, the second the peer.
-var tools = []string{"tfreview", "trivy", "parseonly"}
+// Tools in table order: the subject, the peer, the subject before the
+// performance work (when measured), the lower bound.
+var tools = []string{"tfreview", "trivy", "tfreview-base", "parseonly"}
 
+// corpusInfo is one line of corpora.tsv.
+type corpusInfo struct {
+	files, tfFiles, lines, roots, resources int
+	doc                                     string
+}
+
+func readCorpora(file string) (map[string]corpusInfo, []string) {
+	info := map[string]corpusInfo{}
+	var order []string
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return info, nil
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+		f := strings.Split(l, "\t")
+		if len(f) < 7 {
+			continue
+		}
+		atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+		info[f[0]] = corpusInfo{atoi(f[1]), atoi(f[2]), atoi(f[3]), atoi(f[4]), atoi(f[5]), f[6]}
+		order = append(order, f[0])
+	}
+	return info, order
+}
+
+// table writes the results table, the growth slopes and the targets.
 func table(w io.Writer, runsFile, corporaFile string) error {
 	runs, err := readRuns(runsFile)
 	if err != nil {
 		return err
 	}
-	corpusInfo := map[string][]string{}
-	var order []string
-	if data, err := os.ReadFile(corporaFile); err == nil {
-		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
-			f := strings.Split(l, "\t")
-			corpusInfo[f[0]] = f
-			order = append(order, f[0])
-		}
-	}
-	by := map[string]map[string][]run{}
+	info, order := readCorpora(corporaFile)
+	by := map[string]map[string]summary{}
+	grouped := map[string]map[string][]run{}
 	for _, r := range runs {
-		if by[r.corpus] == nil {
-			by[r.corpus] = map[string][]run{}
+		if grouped[r.corpus] == nil {
+			grouped[r.corpus] = map[string][]run{}
 			if !slices.Contains(order, r.corpus) {
 				order = append(order, r.corpus)
 			}
 		}
-		by[r.corpus][r.tool] = append(by[r.corpus][r.tool], r)
+		grouped[r.corpus][r.tool] = append(grouped[r.corpus][r.tool], r)
 	}
-	fmt.Fprintln(w, "| corpus | files / roots / resources | tool | runs | wall median (s) | min | max | peak RSS median (MiB) | findings | tfreview / trivy wall | tfreview / trivy RSS | tfreview / parse-only wall |")
+	for c, ts := range grouped {
+		by[c] = map[string]summary{}
+		for t, rs := range ts {
+			by[c][t] = summarise(rs)
+		}
+	}
+
+	fmt.Fprintln(w, "| corpus | .tf files / roots / resources | tool | runs | wall median (s) | wall min–max (s) | CPU median (s) | peak RSS median (MiB) | findings | tfreview / trivy wall | tfreview / trivy RSS | tfreview / parse-only wall |")
 	fmt.Fprintln(w, "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range order {
-		rs, ok := by[c]
+		sums, ok := by[c]
 		if !ok {
 			continue
 		}
-		sums := map[string]summary{}
-		for t, r := range rs {
-			sums[t] = summarise(r)
-		}
 		shape := ""
-		if info := corpusInfo[c]; len(info) >= 6 {
-			shape = fmt.Sprintf("%s / %s / %s", info[1], info[4], info[5])
+		if ci, ok := info[c]; ok {
+			shape = fmt.Sprintf("%d / %d / %d", ci.tfFiles, ci.roots, ci.resources)
 		}
 		first := true
 		for _, t := range tools {
@@ -321,22 +357,85 @@ func table(w io.Writer, runsFile, corporaFile string) error {
 				first = false
 			}
 			ratioWall, ratioRSS, ratioFloor := "", "", ""
-			if t == "tfreview" {
+			if t == "tfreview" || t == "tfreview-base" {
 				if p, ok := sums["trivy"]; ok && p.med > 0 {
 					ratioWall = fmt.Sprintf("**%.2f×**", s.med/p.med)
 					ratioRSS = fmt.Sprintf("**%.2f×**", s.rssMed/p.rssMed)
 				}
 				if p, ok := sums["parseonly"]; ok && p.med > 0 {
-					ratioFloor = fmt.Sprintf("%.1f×", s.med/p.med)
+					ratioFloor = fmt.Sprintf("%.0f×", s.med/p.med)
 				}
 			}
 			findings := s.findings
 			if t == "parseonly" {
 				findings = "–"
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %d | %.2f | %.2f | %.2f | %.0f | %s | %s | %s | %s |\n",
-				name, sh, t, s.n, s.med, s.lo, s.hi, s.rssMed, findings, ratioWall, ratioRSS, ratioFloor)
+			if s.failed > 0 {
+				findings += fmt.Sprintf(" (%d runs failed)", s.failed)
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %d | %.2f | %.2f–%.2f | %.2f | %.0f | %s | %s | %s | %s |\n",
+				name, sh, t, s.n, s.med, s.lo, s.hi, s.cpu, s.rssMed, findings, ratioWall, ratioRSS, ratioFloor)
 		}
 	}
+	growth(w, by, info)
+	targets(w, by)
 	return nil
+}
+
+// growth reports the slope of time and memory per root module and per
+// resource between the growth corpora, and whether it stays linear.
+func growth(w io.Writer, by map[string]map[string]summary, info map[string]corpusInfo) {
+	sizes := []string{"roots-10", "roots-100", "roots-1000"}
+	for _, c := range sizes {
+		if by[c] == nil {
+			return
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "### Growth")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Slopes between consecutive growth corpora (median wall, CPU and peak RSS). Linear growth means the per-root slope stays about the same from 10→100 to 100→1,000.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| tool | interval | wall per root (ms) | CPU per root (ms) | wall per resource (ms) | RSS per root (MiB) |")
+	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: |")
+	for _, t := range []string{"tfreview", "trivy"} {
+		for i := 0; i+1 < len(sizes); i++ {
+			a, b := by[sizes[i]][t], by[sizes[i+1]][t]
+			ia, ib := info[sizes[i]], info[sizes[i+1]]
+			dr := float64(ib.roots - ia.roots)
+			dres := float64(ib.resources - ia.resources)
+			if dr <= 0 || dres <= 0 {
+				continue
+			}
+			fmt.Fprintf(w, "| %s | %d→%d roots | %.1f | %.1f | %.2f | %.2f |\n", t, ia.roots, ib.roots,
+				1000*(b.med-a.med)/dr, 1000*(b.cpu-a.cpu)/dr, 1000*(b.med-a.med)/dres, (b.rssMed-a.rssMed)/dr)
+		}
+	}
+}
+
+// targets checks the figures against issue 7's targets.
+func targets(w io.Writer, by map[string]map[string]summary) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "### Targets (issue 7)")
+	fmt.Fprintln(w)
+	mark := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**not met**"
+	}
+	if l, ok := by["large"]; ok && l["trivy"].med > 0 {
+		t, p := l["tfreview"], l["trivy"]
+		fmt.Fprintf(w, "- Large corpus, wall ≤ 0.5× trivy: %.2f× — %s.\n", t.med/p.med, mark(t.med/p.med <= 0.5))
+		fmt.Fprintf(w, "- Large corpus, peak RSS ≤ trivy's: %.2f× — %s.\n", t.rssMed/p.rssMed, mark(t.rssMed <= p.rssMed))
+	}
+	if s, ok := by["small"]; ok && s["trivy"].med > 0 {
+		t, p := s["tfreview"], s["trivy"]
+		fmt.Fprintf(w, "- Small corpus, wall ≤ 0.5× trivy: %.2f× — %s.\n", t.med/p.med, mark(t.med/p.med <= 0.5))
+		fmt.Fprintf(w, "- Small corpus, under 1 s wall: %.2f s — %s.\n", t.med, mark(t.med < 1))
+	}
+	if m, ok := by["minimal"]; ok {
+		fmt.Fprintf(w, "- Fixed start-up cost (one resource; mostly compiling Trivy's checks): tfreview %.2f s wall / %.2f s CPU, trivy %.2f s wall / %.2f s CPU.\n",
+			m["tfreview"].med, m["tfreview"].cpu, m["trivy"].med, m["trivy"].cpu)
+	}
 }

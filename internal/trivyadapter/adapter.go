@@ -42,6 +42,9 @@ type LoadOptions struct {
 	WorkingDir string
 	// Logger receives Trivy's logs; discarded if nil.
 	Logger *slog.Logger
+	// Exprs, when set, supplies the expressions of tfmodel attributes from
+	// the caller's parse instead of Trivy's (see ExprIndex).
+	Exprs *ExprIndex
 }
 
 // Root is one evaluated root module, ready for both engines.
@@ -89,7 +92,7 @@ func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s: %w", dir, err)
 	}
-	conv := converter{fsys: fsys, sources: sources, read: map[string][]byte{}}
+	conv := converter{fsys: fsys, sources: sources, read: map[string][]byte{}, exprs: opts.Exprs}
 	return &Root{Dir: dir, modules: modules, Model: conv.rootModule(dir, modules), ExtraSources: conv.read}, nil
 }
 
@@ -111,6 +114,7 @@ type converter struct {
 	// under .terraform) are read once per root module into read.
 	sources map[string][]byte
 	read    map[string][]byte
+	exprs   *ExprIndex
 }
 
 func (c converter) source(file string) []byte {
@@ -208,12 +212,13 @@ func (c converter) block(b *terraform.Block, parent *tfmodel.Block, m *tfmodel.M
 		if ha == nil {
 			continue
 		}
+		exprRange := c.rng(ha.Expr.Range())
 		out.Attrs[a.Name()] = &tfmodel.Attribute{
 			Name:      a.Name(),
 			Value:     safeValue(a),
 			Range:     c.rng(ha.Range),
-			ExprRange: c.rng(ha.Expr.Range()),
-			Expr:      ha.Expr,
+			ExprRange: exprRange,
+			Expr:      c.exprs.lookup(exprRange.File, ha.Expr),
 			Block:     out,
 		}
 	}

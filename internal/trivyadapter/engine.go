@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
+	checks "github.com/aquasecurity/trivy-checks"
 	"github.com/aquasecurity/trivy/pkg/iac/rego"
 	"github.com/aquasecurity/trivy/pkg/iac/scan"
 	"github.com/aquasecurity/trivy/pkg/iac/scanners/options"
@@ -26,6 +29,11 @@ type EngineOptions struct {
 	// (the extracted bundle, with .rego files). When set, its checks replace
 	// the embedded ones. Nothing is ever downloaded.
 	ChecksBundle string
+	// Providers, when not nil, limits the embedded checks compiled to
+	// these Trivy providers (see ProviderOf). A check of another provider
+	// cannot apply: Trivy's adapters build a provider's state only from
+	// that provider's resources. Ignored with ChecksBundle.
+	Providers []string
 }
 
 // Engine runs Trivy's checks over evaluated root modules. Compiling the
@@ -35,21 +43,50 @@ type Engine struct {
 }
 
 func regoOptions(opts EngineOptions) ([]options.ScannerOption, fs.FS) {
-	ropts := []options.ScannerOption{
+	switch {
+	case opts.ChecksBundle != "":
+		policyFS := os.DirFS(opts.ChecksBundle)
+		return []options.ScannerOption{
+			rego.WithEmbeddedLibraries(true),
+			rego.WithEmbeddedPolicies(false),
+			rego.WithPolicyFilesystem(policyFS), rego.WithPolicyDirs("."),
+		}, policyFS
+	case opts.Providers != nil:
+		// The embedded checks of these providers only, loaded from the
+		// embedded filesystem under the same paths as Trivy's own loader
+		// gives them.
+		dirs := []string{}
+		for _, p := range slices.Sorted(slices.Values(opts.Providers)) {
+			if _, err := fs.Stat(checks.EmbeddedPolicyFileSystem, "checks/cloud/"+p); err == nil {
+				dirs = append(dirs, "checks/cloud/"+p)
+			}
+		}
+		return []options.ScannerOption{
+			rego.WithEmbeddedLibraries(true),
+			rego.WithEmbeddedPolicies(false),
+			rego.WithPolicyFilesystem(checks.EmbeddedPolicyFileSystem), rego.WithPolicyDirs(dirs...),
+		}, checks.EmbeddedPolicyFileSystem
+	}
+	return []options.ScannerOption{
 		rego.WithEmbeddedLibraries(true),
-		rego.WithEmbeddedPolicies(opts.ChecksBundle == ""),
-	}
-	var policyFS fs.FS
-	if opts.ChecksBundle != "" {
-		policyFS = os.DirFS(opts.ChecksBundle)
-		ropts = append(ropts, rego.WithPolicyFilesystem(policyFS), rego.WithPolicyDirs("."))
-	}
-	return ropts, policyFS
+		rego.WithEmbeddedPolicies(true),
+	}, nil
 }
+
+// skipRuleRegistration stops rego.NewScanner from parsing and compiling
+// every embedded check a second time, once per process, to fill Trivy's
+// global rules registry (rego.LoadAndRegister). Nothing on tfreview's path
+// reads that registry: results carry the metadata of the check that
+// produced them, and the checks listing parses the checks itself. It was a
+// third of the start-up cost of every scan.
+var skipRuleRegistration = sync.OnceFunc(func() {
+	rego.LoadAndRegister = func() {}
+})
 
 // NewEngine compiles the checks.
 func NewEngine(opts EngineOptions) (*Engine, error) {
 	silenceTrivyDefaultLogger()
+	skipRuleRegistration()
 	ropts, policyFS := regoOptions(opts)
 	rs := rego.NewScanner(ropts...)
 	if err := rs.LoadPolicies(policyFS); err != nil {
@@ -184,18 +221,22 @@ func convertSeverity(s severity.Severity) finding.Severity {
 }
 
 // ListChecks returns the metadata of every check that runs on Terraform
-// (Trivy's cloud checks), sorted by ID.
+// (Trivy's cloud checks), sorted by ID: from the bundle when one is given,
+// else the embedded checks' listing generated at build time
+// (embedded_checks.json).
 func ListChecks(opts EngineOptions) ([]finding.RuleInfo, error) {
-	var modules map[string]*regoModule
-	var err error
-	if opts.ChecksBundle != "" {
-		modules, err = loadDir(opts.ChecksBundle)
-	} else {
-		modules, err = loadEmbedded()
+	if opts.ChecksBundle == "" {
+		return embeddedChecks()
 	}
+	modules, err := loadDir(opts.ChecksBundle)
 	if err != nil {
 		return nil, err
 	}
+	return listModules(modules), nil
+}
+
+// listModules turns parsed checks into their metadata.
+func listModules(modules map[string]*regoModule) []finding.RuleInfo {
 	var out []finding.RuleInfo
 	for _, m := range modules {
 		meta, err := rego.MetadataFromAnnotations(m)
@@ -220,7 +261,7 @@ func ListChecks(opts EngineOptions) ([]finding.RuleInfo, error) {
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return out
 }
 
 func appliesToTerraform(meta *rego.StaticMetadata) bool {
