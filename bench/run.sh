@@ -15,7 +15,9 @@
 # Environment: RUNS (runs per tool and corpus, default 5), RUNS_BIG (for
 # roots-1000, default 3), CORPORA, SEED (default 7), TIMEOUT (seconds per
 # run, default 1800), DOC (default docs/performance.md), BASE_REV and
-# BASE_CORPORA (optional baseline build of tfreview at a git revision).
+# BASE_CORPORA (optional baseline build of tfreview at a git revision),
+# SAME_INPUTS_CORPORA (default large: also time tfreview doing only what
+# trivy config does, Trivy's checks without tfvars).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,6 +32,7 @@ TIMEOUT=${TIMEOUT:-1800}
 DOC=${DOC:-docs/performance.md}
 BASE_REV=${BASE_REV:-}
 BASE_CORPORA=${BASE_CORPORA:-"small large"}
+SAME_INPUTS_CORPORA=${SAME_INPUTS_CORPORA:-"large"}
 TRIVY_VERSION=v0.74.0
 TRIVY=$OUT/bin/trivy
 
@@ -92,6 +95,8 @@ command_for() {
 	case $tool in
 	tfreview) echo "$OUT/tfreview scan . --format json --output $out" ;;
 	tfreview-base) echo "$OUT/tfreview-base scan . --format json --output $out" ;;
+	# The work trivy config does: Trivy's checks only, tfvars not loaded.
+	tfreview-trivy-inputs) echo "$OUT/tfreview scan . --engines trivy --skip-files '*.tfvars' --format json --output $out" ;;
 	# --skip-check-update with an empty cache dir: Trivy falls back to its
 	# embedded checks (the ones tfreview embeds) without downloading the
 	# bundle. Only the Terraform scanner, as tfreview.
@@ -131,6 +136,9 @@ for corpus in $CORPORA; do
 	tools=(tfreview trivy)
 	if [ -n "$BASE_REV" ] && [[ " $BASE_CORPORA " == *" $corpus "* ]]; then
 		tools+=(tfreview-base)
+	fi
+	if [[ " $SAME_INPUTS_CORPORA " == *" $corpus "* ]]; then
+		tools+=(tfreview-trivy-inputs)
 	fi
 	# One untimed run of each, so every timed run starts with the corpus in
 	# the page cache (roots-1000 was just generated, so it is there already,
@@ -186,6 +194,8 @@ Each command ran $RUNS times per corpus ($RUNS_BIG on \`roots-1000\`, without th
 which tool went first (A B, B A, …). Wall time and peak RSS come from \`/usr/bin/time -v\`; CPU is user + system
 time. Ratios are of medians. \`parseonly\` only reads and HCL-parses the same files on all cores
 ([bench/parseonly](../bench/parseonly/main.go)): the floor for any scanner.
+\`tfreview-trivy-inputs\` is \`tfreview scan --engines trivy --skip-files '*.tfvars'\`: the same work \`trivy config\` does (Trivy's CLI
+loads no tfvars, so on these corpora it evaluates fewer resources than tfreview's full scan), on: $SAME_INPUTS_CORPORA.
 $( [ -n "$BASE_REV" ] && echo "\`tfreview-base\` is tfreview built at $BASE_REV, before the performance work (and before later built-in rules, which only add work to the current build), on: $BASE_CORPORA." )
 
 **Machine load.** The machine was shared while this ran: load average $loads; $LOAD_BEFORE before and

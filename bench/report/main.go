@@ -282,7 +282,7 @@ func summarise(rs []run) summary {
 
 // Tools in table order: the subject, the peer, the subject before the
 // performance work (when measured), the lower bound.
-var tools = []string{"tfreview", "trivy", "tfreview-base", "parseonly"}
+var tools = []string{"tfreview", "trivy", "tfreview-trivy-inputs", "tfreview-base", "parseonly"}
 
 // corpusInfo is one line of corpora.tsv.
 type corpusInfo struct {
@@ -357,7 +357,7 @@ func table(w io.Writer, runsFile, corporaFile string) error {
 				first = false
 			}
 			ratioWall, ratioRSS, ratioFloor := "", "", ""
-			if t == "tfreview" || t == "tfreview-base" {
+			if t != "trivy" && t != "parseonly" {
 				if p, ok := sums["trivy"]; ok && p.med > 0 {
 					ratioWall = fmt.Sprintf("**%.2f×**", s.med/p.med)
 					ratioRSS = fmt.Sprintf("**%.2f×**", s.rssMed/p.rssMed)
@@ -398,7 +398,9 @@ func growth(w io.Writer, by map[string]map[string]summary, info map[string]corpu
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| tool | interval | wall per root (ms) | CPU per root (ms) | wall per resource (ms) | RSS per root (MiB) |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: |")
+	var verdicts []string
 	for _, t := range []string{"tfreview", "trivy"} {
+		var slopes, rssSlopes []float64
 		for i := 0; i+1 < len(sizes); i++ {
 			a, b := by[sizes[i]][t], by[sizes[i+1]][t]
 			ia, ib := info[sizes[i]], info[sizes[i+1]]
@@ -409,7 +411,16 @@ func growth(w io.Writer, by map[string]map[string]summary, info map[string]corpu
 			}
 			fmt.Fprintf(w, "| %s | %d→%d roots | %.1f | %.1f | %.2f | %.2f |\n", t, ia.roots, ib.roots,
 				1000*(b.med-a.med)/dr, 1000*(b.cpu-a.cpu)/dr, 1000*(b.med-a.med)/dres, (b.rssMed-a.rssMed)/dr)
+			slopes = append(slopes, (b.cpu-a.cpu)/dr)
+			rssSlopes = append(rssSlopes, (b.rssMed-a.rssMed)/dr)
 		}
+		if len(slopes) == 2 && slopes[0] > 0 && rssSlopes[0] > 0 {
+			verdicts = append(verdicts, fmt.Sprintf("%s: CPU per root from 100 to 1,000 roots is %.2f× the slope from 10 to 100, RSS per root %.2f×", t, slopes[1]/slopes[0], rssSlopes[1]/rssSlopes[0]))
+		}
+	}
+	fmt.Fprintln(w)
+	for _, v := range verdicts {
+		fmt.Fprintf(w, "- %s (1 = linear; the corpora differ only in the number of roots, so a ratio near 1 means linear growth, and the spread is load noise).\n", v)
 	}
 }
 
@@ -428,6 +439,11 @@ func targets(w io.Writer, by map[string]map[string]summary) {
 		t, p := l["tfreview"], l["trivy"]
 		fmt.Fprintf(w, "- Large corpus, wall ≤ 0.5× trivy: %.2f× — %s.\n", t.med/p.med, mark(t.med/p.med <= 0.5))
 		fmt.Fprintf(w, "- Large corpus, peak RSS ≤ trivy's: %.2f× — %s.\n", t.rssMed/p.rssMed, mark(t.rssMed <= p.rssMed))
+		fmt.Fprintf(w, "- Large corpus, CPU: %.2f× trivy's", t.cpu/p.cpu)
+		if s, ok := l["tfreview-trivy-inputs"]; ok {
+			fmt.Fprintf(w, " (%.2f× wall and %.2f× CPU doing only what trivy config does)", s.med/p.med, s.cpu/p.cpu)
+		}
+		fmt.Fprintln(w, ".")
 	}
 	if s, ok := by["small"]; ok && s["trivy"].med > 0 {
 		t, p := s["tfreview"], s["trivy"]
