@@ -169,15 +169,3 @@ func splitLines(b []byte) []string {
 	}
 	return lines
 }
-
-// EditsByFile groups the fix edits of findings by file, skipping
-// suppressed findings and those not selected.
-func EditsByFile(fs []finding.Finding, selected func(finding.Finding) bool) map[string][]finding.TextEdit {
-	var fixes []*finding.Fix
-	for _, f := range fs {
-		if f.Fix != nil && f.Suppressed == nil && (selected == nil || selected(f)) {
-			fixes = append(fixes, f.Fix)
-		}
-	}
-	return FileEdits(fixes)
-}

@@ -32,8 +32,11 @@ type sourceFile struct {
 
 // fileSet is every file of one scan path, read once.
 type fileSet struct {
-	files    map[string]*sourceFile
-	tfDirs   map[string]bool // dirs holding .tf/.tf.json files
+	files  map[string]*sourceFile
+	tfDirs map[string]bool // dirs holding .tf/.tf.json files
+	// hidden are files tfreview did not read (over a limit, unreadable):
+	// Trivy must not read them either.
+	hidden   map[string]bool
 	byDir    map[string][]*sourceFile
 	parseErr []finding.Finding
 	notes    []finding.Note
@@ -57,7 +60,7 @@ func isTFVars(name string) bool {
 // tfvars file. Hidden directories (.git, .terraform) are not walked; Trivy
 // reads cached modules under .terraform/modules itself.
 func readFiles(fsys fs.FS, lim Limits, skipDirs, skipFiles []string) (*fileSet, error) {
-	set := &fileSet{files: map[string]*sourceFile{}, tfDirs: map[string]bool{}, byDir: map[string][]*sourceFile{}}
+	set := &fileSet{files: map[string]*sourceFile{}, tfDirs: map[string]bool{}, byDir: map[string][]*sourceFile{}, hidden: map[string]bool{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
@@ -76,10 +79,15 @@ func readFiles(fsys fs.FS, lim Limits, skipDirs, skipFiles []string) (*fileSet, 
 			return nil
 		}
 		tf, vars := isTerraform(d.Name()), isTFVars(d.Name())
-		if !tf && !vars || matchAny(skipFiles, p) {
+		if !tf && !vars {
+			return nil
+		}
+		if matchAny(skipFiles, p) {
+			set.hidden[p] = true
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
+			set.hidden[p] = true
 			set.notes = append(set.notes, finding.Note{Kind: finding.NoteFileSkipped,
 				Message: "symbolic link not followed", Range: finding.Range{File: p}})
 			set.skipped++
@@ -91,6 +99,7 @@ func readFiles(fsys fs.FS, lim Limits, skipDirs, skipFiles []string) (*fileSet, 
 			return nil
 		}
 		if lim.MaxFileSize > 0 && info.Size() > lim.MaxFileSize {
+			set.hidden[p] = true
 			set.parseErr = append(set.parseErr, parseFinding(p, hcl.Range{Filename: p, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}, nil,
 				fmt.Sprintf("file is %d bytes, over the %d-byte limit (--max-file-size); it was not scanned", info.Size(), lim.MaxFileSize)))
 			set.skipped++
@@ -114,6 +123,7 @@ func readFiles(fsys fs.FS, lim Limits, skipDirs, skipFiles []string) (*fileSet, 
 }
 
 func (s *fileSet) addUnreadable(p string, err error) {
+	s.hidden[p] = true
 	s.skipped++
 	s.parseErr = append(s.parseErr, parseFinding(p, hcl.Range{Filename: p, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}, nil,
 		"file could not be read: "+strings.TrimPrefix(err.Error(), "open "+p+": ")))
@@ -151,10 +161,17 @@ func (s *fileSet) parse(f *sourceFile, lim Limits) {
 		return
 	}
 	f.Syntax = nil
+	reported := 0
 	for _, d := range diags {
 		if d.Severity != hcl.DiagError {
 			continue
 		}
+		if reported == maxParseErrorsPerFile {
+			s.notes = append(s.notes, finding.Note{Kind: finding.NoteFileSkipped, Range: finding.Range{File: f.Path},
+				Message: fmt.Sprintf("%d more syntax errors in this file are not listed", countErrors(diags)-reported)})
+			break
+		}
+		reported++
 		r := hcl.Range{Filename: f.Path, Start: hcl.InitialPos, End: hcl.InitialPos}
 		if d.Subject != nil {
 			r = *d.Subject
@@ -217,4 +234,18 @@ func (s *fileSet) sortedPaths() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// maxParseErrorsPerFile keeps one binary or badly broken file from flooding
+// the report: the first errors locate the problem.
+const maxParseErrorsPerFile = 10
+
+func countErrors(diags hcl.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	return n
 }

@@ -133,3 +133,48 @@ func TestModuleSourceOutsideRoot(t *testing.T) {
 		t.Error("root module not scanned")
 	}
 }
+
+// TestSkippedFilesAreHiddenFromTrivy: a file tfreview does not read (over
+// the size limit, or matched by skip_files) must not be read by Trivy's
+// evaluator either, or its findings and its cost come back through it.
+func TestSkippedFilesAreHiddenFromTrivy(t *testing.T) {
+	big := unencrypted + "# " + strings.Repeat("x", 300) + "\n"
+	rep := scanFilesWith(t, map[string]string{"big.tf": big}, Limits{MaxFileSize: 200})
+	if len(find(rep, ParseRuleID, "big.tf", 1)) != 1 {
+		t.Errorf("oversized file not reported: %+v", rep.Findings)
+	}
+	for _, f := range rep.Findings {
+		if f.RuleID == "AWS-0026" {
+			t.Errorf("Trivy read the oversized file: %+v", f)
+		}
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "skip_me.tf"), []byte(unencrypted), 0o644)
+	rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, SkipFiles: []string{"skip_*.tf"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 0 {
+		t.Errorf("a skipped file was scanned: %+v", rep.Findings)
+	}
+}
+
+func TestParseErrorsPerFileAreCapped(t *testing.T) {
+	rep := scanFiles(t, map[string]string{"bad.tf": strings.Repeat("x = \"\xff\"\n", 50) + strings.Repeat("\x80\x81 \x01", 500), "main.tf": unencrypted})
+	if n := len(find(rep, ParseRuleID, "bad.tf", 1)) + countParse(rep, "bad.tf"); n > 2*maxParseErrorsPerFile {
+		t.Errorf("%d parse findings for one file", n)
+	}
+	if !hasNote(rep, finding.NoteFileSkipped, "more syntax errors") {
+		t.Errorf("no note for the errors not listed: %+v", rep.Notes)
+	}
+}
+
+func countParse(rep finding.Report, file string) int {
+	n := 0
+	for _, f := range rep.Findings {
+		if f.RuleID == ParseRuleID && f.Range.File == file {
+			n++
+		}
+	}
+	return n
+}

@@ -264,6 +264,9 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 			ov.hidden[p] = true
 		}
 	}
+	for p := range set.hidden {
+		ov.hidden[p] = true
+	}
 	graph, cycleNotes := set.breakCycles(ov)
 	rep.Notes = append(rep.Notes, cycleNotes...)
 	rep.Notes = append(rep.Notes, set.clampCounts(ov, opts.Limits.MaxInstances)...)

@@ -81,28 +81,44 @@ func runFix(ctx context.Context, paths, engines, checks []string, dryRun bool, s
 				broken[f.Range.File] = true
 			}
 		}
+		var todo []*finding.Fix
+		src := map[string][]byte{}
+		for _, f := range rep.Findings {
+			if f.Fix == nil || f.Suppressed != nil || !selected(f) {
+				continue
+			}
+			touchesBroken := false
+			for _, e := range f.Fix.Edits {
+				touchesBroken = touchesBroken || broken[e.Range.File]
+			}
+			if touchesBroken {
+				continue
+			}
+			for _, e := range f.Fix.Edits {
+				if _, ok := src[e.Range.File]; !ok {
+					data, err := os.ReadFile(filepath.Join(work, filepath.FromSlash(e.Range.File)))
+					if err != nil {
+						return err
+					}
+					src[e.Range.File] = data
+				}
+			}
+			todo = append(todo, f.Fix)
+		}
+		// Fixes whose edits overlap one already taken wait for the next
+		// pass, against the re-scanned file.
+		res, err := fixes.ApplyFixes(src, todo)
+		if err != nil {
+			return err
+		}
+		for file, out := range res.Files {
+			if err := os.WriteFile(filepath.Join(work, filepath.FromSlash(file)), out, 0o644); err != nil {
+				return err
+			}
+		}
 		n := 0
-		for file, edits := range fixes.EditsByFile(rep.Findings, selected) {
-			if broken[file] {
-				continue
-			}
-			p := filepath.Join(work, filepath.FromSlash(file))
-			src, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			edits = nonOverlapping(edits)
-			out, err := fixes.ApplyEdits(src, edits)
-			if err != nil {
-				return fmt.Errorf("fix %s: %w", file, err)
-			}
-			if string(out) == string(src) {
-				continue
-			}
-			if err := os.WriteFile(p, out, 0o644); err != nil {
-				return err
-			}
-			n += len(edits)
+		if len(res.Files) > 0 {
+			n = len(res.Applied)
 		}
 		applied += n
 		if n == 0 {
@@ -151,29 +167,6 @@ func runFix(ctx context.Context, paths, engines, checks []string, dryRun bool, s
 	}
 	fmt.Fprintf(stderr, "tfreview fix: %s %d fix(es) in %d file(s)\n", verb, applied, changed)
 	return nil
-}
-
-// nonOverlapping keeps edits that do not overlap an earlier one (identical
-// edits are kept: ApplyEdits applies them once); the rest wait for the next
-// pass, against the re-scanned file.
-func nonOverlapping(edits []finding.TextEdit) []finding.TextEdit {
-	slices.SortStableFunc(edits, func(a, b finding.TextEdit) int { return a.Range.Start.Byte - b.Range.Start.Byte })
-	var out []finding.TextEdit
-	end := -1
-	for _, e := range edits {
-		if len(out) > 0 {
-			last := out[len(out)-1]
-			if e.Range.Start.Byte == last.Range.Start.Byte && e.Range.End.Byte == last.Range.End.Byte && e.NewText == last.NewText {
-				continue
-			}
-		}
-		if e.Range.Start.Byte < end || e.Range.Start.Byte == end && e.Range.Start.Byte == e.Range.End.Byte && len(out) > 0 && out[len(out)-1].Range.End.Byte == end {
-			continue
-		}
-		out = append(out, e)
-		end = e.Range.End.Byte
-	}
-	return out
 }
 
 // copyTerraform copies the Terraform and tfvars files below src to dst,

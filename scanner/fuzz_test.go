@@ -1,0 +1,128 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/tfreview/tfreview/finding"
+)
+
+var fuzzKinds = []string{"fuzz.tf", "fuzz.tf.json", "terraform.tfvars"}
+
+// FuzzLoad feeds arbitrary bytes to the whole scan as a .tf, .tf.json or
+// .tfvars file next to a known-bad good file. A bad file must become a
+// finding or a note, never an error or a panic, and must not hide the
+// other file's finding; every reported file is inside the root.
+func FuzzLoad(f *testing.F) {
+	for _, seed := range []string{
+		unencrypted,
+		`{"resource": {"aws_ebs_volume": {"x": {"encrypted": false}}}}`,
+		"region = \"eu-west-1\"\n",
+		"resource \"a\" \"b\" {\n  count = 100000000\n}\n",
+		"module \"m\" { source = \"./\" }\n",
+		"locals { x = [[[[[[[[[[]]]]]]]]]] }\n",
+		"# tfreview:ignore:AWS-0026:exp:2020-01-01 why\n" + unencrypted,
+		"resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"\xff\xfe\"\n}\n",
+		"variable \"v\" {\n  default = file(\"../../../etc/passwd\")\n}\n",
+		"\x00\x01\x02",
+	} {
+		for k := range fuzzKinds {
+			f.Add([]byte(seed), uint8(k))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, kind uint8) {
+		dir := t.TempDir()
+		name := fuzzKinds[int(kind)%len(fuzzKinds)]
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "good.tf"), []byte(unencrypted), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// A hang is a failure too: crash the worker so the fuzzer keeps the
+		// input.
+		watchdog := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("scan of %s hangs on %q", name, data)) })
+		rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, Limits: Limits{MaxInstances: 50}})
+		watchdog.Stop()
+		if err != nil {
+			t.Fatalf("scan returned an error instead of a finding: %v", err)
+		}
+		found := false
+		for _, fd := range rep.Findings {
+			if fd.Range.File == "" || strings.HasPrefix(fd.Range.File, "..") || filepath.IsAbs(fd.Range.File) {
+				t.Fatalf("finding outside the root: %+v", fd.Range)
+			}
+			found = found || fd.RuleID == "AWS-0026" && fd.Range.File == "good.tf"
+		}
+		// The fuzzed file can legitimately redefine the same resource
+		// (Terraform would reject the duplicate), which Trivy then sees
+		// once; only insist when the names cannot collide.
+		if !found && !strings.Contains(string(data), "aws_ebs_volume") {
+			t.Fatalf("the fuzzed %s hid the finding in good.tf", name)
+		}
+	})
+}
+
+// FuzzIgnores parses arbitrary HCL comments for ignore directives.
+func FuzzIgnores(f *testing.F) {
+	for _, seed := range []string{
+		"# tfreview:ignore:AWS-0026 reason\nresource \"a\" \"b\" {}\n",
+		"x = 1 // trivy:ignore:AVD-AWS-0001:exp:2025-01-01\n",
+		"/* tfsec:ignore:aws-s3-x tfreview:ignore:* */\n",
+		"# tfreview:ignore:\n# tfreview:ignore:A[x=1]:exp:9999-99-99\n",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		sf := &sourceFile{Path: "f.tf", Src: []byte(src)}
+		sf.Tokens, _ = hclsyntax.LexConfig(sf.Src, sf.Path, hcl.InitialPos)
+		var diags hcl.Diagnostics
+		sf.Syntax, diags = hclsyntax.ParseConfig(sf.Src, sf.Path, hcl.InitialPos)
+		if diags.HasErrors() {
+			return
+		}
+		for _, d := range findIgnores(sf) {
+			if d.ID == "" || d.Kind == "" {
+				t.Fatalf("empty directive: %+v", d)
+			}
+			if d.From > d.To || d.From < 0 {
+				t.Fatalf("bad span %d-%d", d.From, d.To)
+			}
+			if d.Range.Start.Byte < 0 || d.Range.Start.Byte > len(src) {
+				t.Fatalf("comment range outside the file: %+v", d.Range)
+			}
+			if strings.ContainsAny(d.Reason, "\n") {
+				t.Fatalf("reason spans lines: %q", d.Reason)
+			}
+		}
+	})
+}
+
+// FuzzFingerprint: deterministic, and any change of substance changes it.
+func FuzzFingerprint(f *testing.F) {
+	f.Add("AWS-0086", "main.tf", "module.a.aws_s3_bucket.b", "acl", 3)
+	f.Add("TFR-PARSE", "x/y.tf", "", "", 1)
+	f.Fuzz(func(t *testing.T, rule, file, resource, attr string, line int) {
+		a := finding.Fingerprint(rule, file, resource, attr, line)
+		if a != finding.Fingerprint(rule, file, resource, attr, line) {
+			t.Fatal("not deterministic")
+		}
+		if len(a) != 32 {
+			t.Fatalf("fingerprint %q is not 32 hex digits", a)
+		}
+		if finding.Fingerprint(rule+"x", file, resource, attr, line) == a {
+			t.Fatal("another rule, same fingerprint")
+		}
+		if resource != "" && finding.Fingerprint(rule, file, resource, attr, line+1) != a {
+			t.Fatal("a line move changed an addressed finding's fingerprint")
+		}
+	})
+}

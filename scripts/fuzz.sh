@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every fuzz target briefly on top of its seed corpus (the f.Add seeds
+# and testdata/fuzz/<Target>). A crasher fails the script; Go writes it to
+# testdata/fuzz/<Target>/ so it becomes a regression seed once fixed.
+# FUZZTIME (default 15s) sets the time per target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t="${FUZZTIME:-15s}"
+targets=(
+  "./scanner FuzzLoad"
+  "./scanner FuzzIgnores"
+  "./scanner FuzzFingerprint"
+  "./formatters FuzzFormatters"
+)
+for entry in "${targets[@]}"; do
+  read -r pkg name <<<"$entry"
+  echo "== fuzz $pkg $name ($t)"
+  log=$(mktemp)
+  status=0
+  go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$t" >"$log" 2>&1 || status=$?
+  # The last progress line has the execution count; then the verdict.
+  grep '^fuzz: elapsed' "$log" | tail -1 || true
+  grep -v '^fuzz: elapsed' "$log" | tail -20
+  rm -f "$log"
+  [ "$status" -eq 0 ] || { echo "fuzz target $name failed" >&2; exit 1; }
+done
