@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,4 +178,91 @@ func countParse(rep finding.Report, file string) int {
 		}
 	}
 	return n
+}
+
+// A count or for_each that is not a literal is only known after evaluation;
+// it is still bounded, each kind of collection keeps its first elements, and
+// ranges stay those of the file as written.
+func TestComputedInstancesAreClamped(t *testing.T) {
+	rep := scanFilesWith(t, map[string]string{"main.tf": `variable "n" {
+  default = 9999999
+}
+locals {
+  names = [for i in range(1000) : "v${i}"]
+  byname = { for n in local.names : n => n }
+}
+resource "aws_ebs_volume" "counted" {
+  count = var.n
+  availability_zone = "eu-west-1a"
+  encrypted         = false
+}
+resource "aws_ebs_volume" "listed" {
+  for_each = toset(local.names)
+  availability_zone = "eu-west-1a"
+  encrypted         = false
+}
+resource "aws_ebs_volume" "mapped" {
+  for_each = local.byname
+  availability_zone = each.value
+  encrypted         = false
+}
+resource "aws_security_group" "g" {
+  description = "x"
+  dynamic "ingress" {
+    for_each = local.names
+    content {
+      description = ingress.value
+      from_port   = 22
+      to_port     = 22
+      protocol    = "tcp"
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+}
+`, "small.tf": `resource "aws_ebs_volume" "small" {
+  for_each = { a = "eu-west-1a", b = "eu-west-1b" }
+  availability_zone = each.value
+  encrypted = false
+}
+resource "aws_ebs_volume" "few" {
+  count = length(["a", "b", "c"])
+  availability_zone = "eu-west-1a"
+  encrypted         = false
+}
+`}, Limits{MaxInstances: 40})
+	for _, c := range []struct {
+		file string
+		line int
+		want int
+	}{{"main.tf", 11, 40}, {"main.tf", 16, 40}, {"main.tf", 21, 40}, {"small.tf", 4, 2}, {"small.tf", 9, 3}} {
+		if got := len(find(rep, "AWS-0026", c.file, c.line)); got != c.want {
+			t.Errorf("%s:%d: want %d instances, got %d", c.file, c.line, c.want, got)
+		}
+	}
+	// Only the first 40 ingress rules of the dynamic block exist.
+	if got := len(find(rep, "AWS-0107", "main.tf", 32)); got != 1 {
+		t.Errorf("dynamic ingress: want one finding on the cidr line, got %d: %+v", got, find(rep, "AWS-0107", "main.tf", 32))
+	}
+	var limits []string
+	for _, n := range rep.Notes {
+		if n.Kind == finding.NoteLimit {
+			limits = append(limits, fmt.Sprintf("%s:%d %s", n.Range.File, n.Range.Start.Line, n.Message))
+		}
+	}
+	want := []string{"main.tf:8 count", "main.tf:13 for_each", "main.tf:18 for_each", "main.tf:27 dynamic for_each"}
+	if len(limits) != len(want) {
+		t.Fatalf("limit notes: want %d, got %q", len(want), limits)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(limits[i], w+" reached the instance limit") {
+			t.Errorf("note %d: want %q…, got %q", i, w, limits[i])
+		}
+	}
+	// The built-in checks see the expressions as written, at their own
+	// columns, although Trivy evaluated an edited copy.
+	for _, f := range rep.Findings {
+		if f.Range.File == "main.tf" && f.Range.Start.Line == 11 && f.RuleID == "AWS-0026" && f.Range.Start.Column != 23 {
+			t.Errorf("encrypted column: want 23, got %+v", f.Range)
+		}
+	}
 }

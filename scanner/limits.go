@@ -1,11 +1,16 @@
 package scanner
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -163,46 +168,198 @@ func (s *fileSet) breakCycles(ov *overlayFS) (map[string][]string, []finding.Not
 	return graph, notes
 }
 
-// clampCounts rewrites literal `count` values over the limit to the limit
-// in the overlay: Trivy's evaluator would otherwise build every instance.
-func (s *fileSet) clampCounts(ov *overlayFS, limit int) []finding.Note {
+// clampInstances bounds the instances Trivy's evaluator builds for one
+// block (it builds every one, in memory, before any check runs). A literal
+// count over the limit becomes the limit, with a note. Any other count, and
+// every for_each of a resource, data source, module or dynamic block, is
+// wrapped in an expression that keeps the value as it is up to the limit and
+// otherwise keeps its first limit elements (in the order Terraform and Trivy
+// iterate them); clampedNotes reports those that reached it after
+// evaluation. It returns the literal notes and the wrapped definitions
+// (file and byte offset of the block's header).
+func (s *fileSet) clampInstances(ov *overlayFS, limit int) ([]finding.Note, map[instanceSite]string) {
 	if limit <= 0 {
-		return nil
+		return nil, nil
 	}
 	var notes []finding.Note
+	wrapped := map[instanceSite]string{}
+	n := strconv.Itoa(limit)
+	// Each wrapper evaluates the expression once, as the collection of a
+	// one-element for expression, so references, errors, unknown and null
+	// values behave as in the original; it adds no line breaks.
+	wrap := func(f *sourceFile, a *hclsyntax.Attribute, prefix, suffix string) {
+		r := a.Expr.Range()
+		ov.insert(f.Path, f.Src, r.Start.Byte, prefix)
+		ov.insert(f.Path, f.Src, r.End.Byte, suffix)
+	}
+	countPrefix, countSuffix := "[for x in [", "] : x == null ? x : x > "+n+" ? "+n+" : x][0]"
+	// Maps and objects keep their first keys in lexical order, lists and
+	// tuples their first elements, sets their first members: each kind
+	// keeps its type, so each.key is what it was. keys() fails on all but
+	// maps and objects, and indexing fails on sets, hence the try.
+	eachPrefix := "[for x in ["
+	eachSuffix := "] : try(" +
+		"[for ks in [{for k in slice(sort(keys(x)), 0, min(" + n + ", length(x))) : k => true}] : {for k, v in x : k => v if lookup(ks, k, false)}][0], " +
+		"[for i, v in [x][can(x[0]) ? 0 : 1] : v if i < " + n + "], " +
+		"toset(slice(tolist(x), 0, min(" + n + ", length(x)))))][0]"
+	var dynamic func(f *sourceFile, b *hclsyntax.Block)
+	dynamic = func(f *sourceFile, b *hclsyntax.Block) {
+		for _, c := range b.Body.Blocks {
+			if c.Type == "dynamic" {
+				// The instances are copies of its content block.
+				a, ok := c.Body.Attributes["for_each"]
+				for _, content := range c.Body.Blocks {
+					if ok && content.Type == "content" {
+						wrap(f, a, eachPrefix, eachSuffix)
+						wrapped[instanceSite{f.Path, content.TypeRange.Start.Byte}] = "dynamic for_each"
+						break
+					}
+				}
+			}
+			dynamic(f, c)
+		}
+	}
+	// literal clamps a count that is a number over the limit; it reports
+	// whether count was a literal number.
+	literal := func(f *sourceFile, expr hcl.Expression) bool {
+		v, diags := expr.Value(nil)
+		if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.Number {
+			return false
+		}
+		r := expr.Range()
+		if v.AsBigFloat().Cmp(new(big.Float).SetInt64(int64(limit))) > 0 && r.End.Byte-r.Start.Byte >= len(n) {
+			ov.patch(f.Path, f.Src, r.Start.Byte, r.End.Byte, n)
+			notes = append(notes, finding.Note{Kind: finding.NoteLimit, Range: tfmodel.ConvertRange(r, f.Path, f.Src),
+				Message: fmt.Sprintf("count = %s is over the instance limit (--max-instances %d); only the first %d instances were evaluated", v.AsBigFloat().Text('f', -1), limit, limit)})
+		}
+		return true
+	}
 	for _, p := range s.sortedPaths() {
 		f := s.files[p]
 		if f.Vars || f.Syntax == nil {
 			continue
 		}
-		for _, b := range topBlocks(f.Syntax) {
+		body, ok := f.Syntax.Body.(*hclsyntax.Body)
+		if !ok {
+			s.clampJSON(f, literal, func(site instanceSite, what string, r hcl.Range, prefix, suffix string) {
+				ov.insert(f.Path, f.Src, r.Start.Byte, prefix)
+				ov.insert(f.Path, f.Src, r.End.Byte, suffix)
+				wrapped[site] = what
+			}, countPrefix, countSuffix, eachPrefix, eachSuffix)
+			continue
+		}
+		for _, b := range body.Blocks {
 			if b.Type != "resource" && b.Type != "module" && b.Type != "data" {
 				continue
 			}
-			content, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}}})
-			if content == nil {
-				continue
+			dynamic(f, b)
+			site := instanceSite{f.Path, b.TypeRange.Start.Byte}
+			if a, ok := b.Body.Attributes["for_each"]; ok {
+				wrap(f, a, eachPrefix, eachSuffix)
+				wrapped[site] = "for_each"
 			}
-			a, ok := content.Attributes["count"]
-			if !ok {
-				continue
+			if a, ok := b.Body.Attributes["count"]; ok && !literal(f, a.Expr) {
+				wrap(f, a, countPrefix, countSuffix)
+				wrapped[site] = "count"
 			}
-			v, diags := a.Expr.Value(nil)
-			if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.Number {
-				continue
-			}
-			if v.AsBigFloat().Cmp(new(big.Float).SetInt64(int64(limit))) <= 0 {
+		}
+	}
+	return notes, wrapped
+}
+
+// clampJSON is clampInstances for a .tf.json file: a literal count is
+// clamped; a count or for_each written as one interpolation, "${...}", is
+// wrapped inside it. Literal for_each objects and arrays are bounded by the
+// file size limit.
+func (s *fileSet) clampJSON(f *sourceFile, literal func(*sourceFile, hcl.Expression) bool,
+	wrap func(site instanceSite, what string, inner hcl.Range, prefix, suffix string), countPrefix, countSuffix, eachPrefix, eachSuffix string) {
+	content, _, _ := f.Syntax.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+		{Type: "resource", LabelNames: []string{"type", "name"}},
+		{Type: "data", LabelNames: []string{"type", "name"}},
+		{Type: "module", LabelNames: []string{"name"}},
+	}})
+	if content == nil {
+		return
+	}
+	for _, b := range content.Blocks {
+		attrs, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}, {Name: "for_each"}}})
+		if attrs == nil {
+			continue
+		}
+		site := instanceSite{f.Path, b.DefRange.Start.Byte}
+		for name, a := range attrs.Attributes {
+			if name == "count" && literal(f, a.Expr) {
 				continue
 			}
 			r := a.Expr.Range()
-			lit := strconv.Itoa(limit)
-			if r.End.Byte-r.Start.Byte < len(lit) {
+			raw := f.Src[r.Start.Byte:r.End.Byte]
+			if !bytes.HasPrefix(raw, []byte(`"${`)) || !bytes.HasSuffix(raw, []byte(`}"`)) {
 				continue
 			}
-			ov.patch(f.Path, f.Src, r.Start.Byte, r.End.Byte, lit)
-			notes = append(notes, finding.Note{Kind: finding.NoteLimit, Range: tfmodel.ConvertRange(r, f.Path, f.Src),
-				Message: fmt.Sprintf("count = %s is over the instance limit (--max-instances %d); only the first %d instances were evaluated", v.AsBigFloat().Text('f', -1), limit, limit)})
+			var str string
+			if json.Unmarshal(raw, &str) != nil {
+				continue
+			}
+			tmpl, diags := hclsyntax.ParseTemplate([]byte(str), f.Path, hcl.InitialPos)
+			if _, ok := tmpl.(*hclsyntax.TemplateWrapExpr); !ok || diags.HasErrors() {
+				continue
+			}
+			inner := hcl.Range{Start: hcl.Pos{Byte: r.Start.Byte + 3}, End: hcl.Pos{Byte: r.End.Byte - 2}}
+			if name == "count" {
+				wrap(site, "count", inner, countPrefix, countSuffix)
+			} else {
+				wrap(site, "for_each", inner, eachPrefix, eachSuffix)
+			}
 		}
+	}
+}
+
+// instanceSite is a block header: file and byte offset of its type.
+type instanceSite struct {
+	file string
+	at   int
+}
+
+// clampedNotes reports each wrapped count or for_each that produced the
+// limit's number of instances in one parent: later ones, if any, were not
+// evaluated.
+func clampedNotes(m *tfmodel.RootModule, wrapped map[instanceSite]string, limit int) []finding.Note {
+	if len(wrapped) == 0 {
+		return nil
+	}
+	type group struct {
+		parent any
+		site   instanceSite
+	}
+	counts := map[group]int{}
+	first := map[instanceSite]finding.Range{}
+	var walk func(parent any, bs []*tfmodel.Block)
+	walk = func(parent any, bs []*tfmodel.Block) {
+		for _, b := range bs {
+			site := instanceSite{b.DefRange.File, b.DefRange.Start.Byte}
+			if _, ok := wrapped[site]; ok {
+				counts[group{parent, site}]++
+				if _, ok := first[site]; !ok {
+					first[site] = b.DefRange
+				}
+			}
+			walk(b, b.Blocks)
+		}
+	}
+	for _, mod := range m.Modules {
+		walk(mod, mod.Blocks)
+	}
+	var full []instanceSite
+	for g, c := range counts {
+		if c >= limit && !slices.Contains(full, g.site) {
+			full = append(full, g.site)
+		}
+	}
+	slices.SortFunc(full, func(a, b instanceSite) int { return cmp.Or(strings.Compare(a.file, b.file), a.at-b.at) })
+	var notes []finding.Note
+	for _, site := range full {
+		notes = append(notes, finding.Note{Kind: finding.NoteLimit, Range: first[site],
+			Message: fmt.Sprintf("%s reached the instance limit (--max-instances %d); instances past the first %d, if any, were not evaluated", wrapped[site], limit, limit)})
 	}
 	return notes
 }

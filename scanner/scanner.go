@@ -5,7 +5,6 @@ package scanner
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -239,6 +238,13 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 	slices.SortStableFunc(rep.Notes, func(a, b finding.Note) int {
 		return strings.Compare(a.Range.File+fmt.Sprintf("%08d", a.Range.Start.Line), b.Range.File+fmt.Sprintf("%08d", b.Range.Start.Line))
 	})
+	// A module reached from several root modules gives its notes once.
+	seen := map[finding.Note]bool{}
+	rep.Notes = slices.DeleteFunc(rep.Notes, func(n finding.Note) bool {
+		dup := seen[n]
+		seen[n] = true
+		return dup
+	})
 	rep.Rules = rulesOf(kept, selected, opts.engineOn(EngineTrivy), opts.ChecksBundle)
 	rep.Stats.ChecksRun = countChecks(ran, selected, opts.ChecksBundle)
 	return res, nil
@@ -269,7 +275,9 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 	}
 	graph, cycleNotes := set.breakCycles(ov)
 	rep.Notes = append(rep.Notes, cycleNotes...)
-	rep.Notes = append(rep.Notes, set.clampCounts(ov, opts.Limits.MaxInstances)...)
+	clampNotes, wrapped := set.clampInstances(ov, opts.Limits.MaxInstances)
+	rep.Notes = append(rep.Notes, clampNotes...)
+	ov.seal()
 	fsys := ov
 	roots := set.findRoots(graph)
 	inScope := func(string) bool { return true }
@@ -331,7 +339,13 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 		results[i].varFiles = cfgPaths
 	}
 	err = forEachRoot(ctx, len(roots), func(i int) error {
-		return scanRoot(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i])
+		if err := scanRoot(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i]); err != nil {
+			return err
+		}
+		if m := results[i].model; m != nil {
+			results[i].notes = append(results[i].notes, clampedNotes(m, wrapped, opts.Limits.MaxInstances)...)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, nil, nil, err
@@ -376,7 +390,7 @@ type rootResult struct {
 // scanRoot loads and evaluates one root module once, and runs Trivy's
 // checks over it. It runs concurrently with other roots: it only reads
 // sources and writes res.
-func scanRoot(ctx context.Context, fsys fs.FS, abs, root string, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, engine func() (*trivyadapter.Engine, error), res *rootResult) error {
+func scanRoot(ctx context.Context, fsys *overlayFS, abs, root string, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, engine func() (*trivyadapter.Engine, error), res *rootResult) error {
 	loaded, err := trivyadapter.LoadRoot(ctx, fsys, root, sources, trivyadapter.LoadOptions{
 		TFVarsPaths:    res.varFiles,
 		ConfigFS:       os.DirFS("/"),
@@ -384,6 +398,7 @@ func scanRoot(ctx context.Context, fsys fs.FS, abs, root string, sources map[str
 		WorkingDir:     abs,
 		Logger:         opts.Logger,
 		Exprs:          exprs,
+		OriginalOffset: fsys.originalOffset,
 	})
 	if err != nil {
 		if ctx.Err() != nil {

@@ -45,6 +45,10 @@ type LoadOptions struct {
 	// Exprs, when set, supplies the expressions of tfmodel attributes from
 	// the caller's parse instead of Trivy's (see ExprIndex).
 	Exprs *ExprIndex
+	// OriginalOffset, when fsys is an edited view of the files, maps a
+	// byte offset in a file as fsys serves it to the same place in the
+	// file as sources hold it. Edits must not add line breaks.
+	OriginalOffset func(file string, offset int) int
 }
 
 // Root is one evaluated root module, ready for both engines.
@@ -92,7 +96,7 @@ func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s: %w", dir, err)
 	}
-	conv := converter{fsys: fsys, sources: sources, read: map[string][]byte{}, exprs: opts.Exprs}
+	conv := converter{fsys: fsys, sources: sources, read: map[string][]byte{}, exprs: opts.Exprs, offset: opts.OriginalOffset}
 	return &Root{Dir: dir, modules: modules, Model: conv.rootModule(dir, modules), ExtraSources: conv.read}, nil
 }
 
@@ -115,6 +119,7 @@ type converter struct {
 	sources map[string][]byte
 	read    map[string][]byte
 	exprs   *ExprIndex
+	offset  func(file string, offset int) int
 }
 
 func (c converter) source(file string) []byte {
@@ -134,6 +139,10 @@ func (c converter) source(file string) []byte {
 
 func (c converter) rng(r hcl.Range) finding.Range {
 	file := path.Clean(strings.ReplaceAll(r.Filename, "\\", "/"))
+	if c.offset != nil {
+		r.Start.Byte = c.offset(file, r.Start.Byte)
+		r.End.Byte = c.offset(file, r.End.Byte)
+	}
 	return tfmodel.ConvertRange(r, file, c.source(file))
 }
 
@@ -213,12 +222,20 @@ func (c converter) block(b *terraform.Block, parent *tfmodel.Block, m *tfmodel.M
 			continue
 		}
 		exprRange := c.rng(ha.Expr.Range())
+		// count and for_each are already expanded into the instances; each
+		// instance would evaluate the whole collection again, which is
+		// costly for large ones (and with tfreview's instance limit
+		// wrapper), so their value is left unknown.
+		value := cty.DynamicVal
+		if name := a.Name(); name != "count" && name != "for_each" {
+			value = safeValue(a)
+		}
 		out.Attrs[a.Name()] = &tfmodel.Attribute{
 			Name:      a.Name(),
-			Value:     safeValue(a),
+			Value:     value,
 			Range:     c.rng(ha.Range),
 			ExprRange: exprRange,
-			Expr:      c.exprs.lookup(exprRange.File, ha.Expr),
+			Expr:      c.exprs.lookup(exprRange, ha.Expr),
 			Block:     out,
 		}
 	}

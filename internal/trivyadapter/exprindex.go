@@ -3,6 +3,8 @@ package trivyadapter
 import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/tfreview/tfreview/finding"
 )
 
 // ExprIndex finds, for an attribute expression Trivy parsed, the same
@@ -42,13 +44,13 @@ func IndexExpressions(files map[string]*hcl.File) *ExprIndex {
 	return idx
 }
 
-// lookup returns the indexed expression at e's file and range, or e.
-func (idx *ExprIndex) lookup(file string, e hcl.Expression) hcl.Expression {
+// lookup returns the indexed expression at r, e's range in the original
+// file, or e.
+func (idx *ExprIndex) lookup(r finding.Range, e hcl.Expression) hcl.Expression {
 	if idx == nil {
 		return e
 	}
-	r := e.Range()
-	if own, ok := idx.byFile[file][[2]int{r.Start.Byte, r.End.Byte}]; ok {
+	if own, ok := idx.byFile[r.File][[2]int{r.Start.Byte, r.End.Byte}]; ok {
 		return own
 	}
 	return e
