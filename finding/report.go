@@ -85,10 +85,14 @@ type Comparison struct {
 	// Resolved are findings of the base that are gone, located in the
 	// base's files.
 	Resolved []Finding `json:"resolved"`
-	// RootModules scanned on each side: the head scan covers every root
-	// module, the base scan only those the change affected.
+	// RootModules scanned on each side: only those the change can affect,
+	// unless the working tree was scanned in full before the comparison.
 	HeadRootModules int `json:"head_root_modules"`
 	BaseRootModules int `json:"base_root_modules"`
+	// UnaffectedRootModules of the working tree were not scanned: the
+	// change cannot alter their findings, which are all unchanged and not
+	// counted in Unchanged.
+	UnaffectedRootModules int `json:"unaffected_root_modules"`
 	// Skipped is why no comparison was made (--new-since-fallback=all);
 	// then every finding is reported and the counts are zero.
 	Skipped string `json:"skipped,omitempty"`

@@ -35,8 +35,8 @@ func (p *textPrinter) comparison(r finding.Report) {
 		p.printf("%s %s; every finding is reported.\n", p.paint(ansiYellow, "Not compared:"), terminalSafe(oneLine(c.Skipped)))
 		return
 	}
-	p.printf("Compared with %s (%s): %d introduced, %d unchanged (not shown), %d resolved.\n",
-		terminalSafe(c.Ref), terminalSafe(shortSHA(c.BaseCommit)), c.Introduced, c.Unchanged, len(c.Resolved))
+	p.printf("Compared with %s (%s): %d introduced, %d unchanged (not shown), %d resolved%s.\n",
+		terminalSafe(c.Ref), terminalSafe(shortSHA(c.BaseCommit)), c.Introduced, c.Unchanged, len(c.Resolved), unaffected(c))
 	for _, f := range c.Resolved {
 		line := fmt.Sprintf("  %s %s %s  %s", p.paint(ansiBold, "resolved"), p.severity(f.Severity), terminalSafe(f.RuleID), terminalSafe(location(lineOnly(f.Range))))
 		if f.Resource != "" {
@@ -44,6 +44,15 @@ func (p *textPrinter) comparison(r finding.Report) {
 		}
 		p.printf("%s\n", line)
 	}
+}
+
+// unaffected says how many root modules the comparison did not need to
+// scan.
+func unaffected(c *finding.Comparison) string {
+	if c.UnaffectedRootModules == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s the change cannot affect not scanned", plural(c.UnaffectedRootModules, "root module"))
 }
 
 func pluralWord(n int, one, many string) string {
@@ -75,6 +84,7 @@ type jsonComparison struct {
 	Resolved        []jsonFinding `json:"resolved"`
 	HeadRootModules int           `json:"head_root_modules"`
 	BaseRootModules int           `json:"base_root_modules"`
+	Unaffected      int           `json:"unaffected_root_modules"`
 	Skipped         string        `json:"skipped,omitempty"`
 }
 
@@ -99,7 +109,7 @@ func jsonComparisonOf(c *finding.Comparison) *jsonComparison {
 	out := &jsonComparison{
 		Ref: c.Ref, BaseCommit: c.BaseCommit, Introduced: c.Introduced, Unchanged: c.Unchanged,
 		Resolved:        make([]jsonFinding, 0, len(c.Resolved)),
-		HeadRootModules: c.HeadRootModules, BaseRootModules: c.BaseRootModules, Skipped: c.Skipped,
+		HeadRootModules: c.HeadRootModules, BaseRootModules: c.BaseRootModules, Unaffected: c.UnaffectedRootModules, Skipped: c.Skipped,
 	}
 	for _, f := range c.Resolved {
 		out.Resolved = append(out.Resolved, jsonFindingOf(f))
@@ -129,9 +139,9 @@ func markdownComparison(r finding.Report) string {
 		if c.Skipped != "" {
 			s += "**Not compared:** " + markdownText(c.Skipped, markdownMessageRunes) + "; every finding is listed.\n\n"
 		} else {
-			s += fmt.Sprintf("Compared with %s (%s): **%d introduced**, %d unchanged (not listed), %d resolved.\n\n",
+			s += fmt.Sprintf("Compared with %s (%s): **%d introduced**, %d unchanged (not listed), %d resolved%s.\n\n",
 				markdownText(c.Ref, markdownCellRunes), markdownText(shortSHA(c.BaseCommit), markdownCellRunes),
-				c.Introduced, c.Unchanged, len(c.Resolved))
+				c.Introduced, c.Unchanged, len(c.Resolved), unaffected(c))
 		}
 	}
 	return s

@@ -80,14 +80,23 @@ type Options struct {
 	Getenv func(string) string
 	Logger *slog.Logger
 
+	// ScanHead, when set, scans the working tree instead of Compare's head
+	// argument: with onlyRoots set to the root modules the change can
+	// affect (as scanner.Options.OnlyRoots; empty when none), or nil for
+	// every root module when the comparison cannot be made and FallbackAll
+	// reports everything. Root modules the change cannot affect have the
+	// same findings on both sides and are not scanned at all.
+	ScanHead func(ctx context.Context, onlyRoots []string) (finding.Report, error)
+
 	// afterCheckout runs once the base is checked out (tests).
 	afterCheckout func(dir string)
 }
 
 // Compare classifies the findings of head, the report of a scan of the
-// working tree made with opts.Scan: unchanged findings are marked
-// suppressed (Kind "new-since"), introduced ones stay active, with a Cause
-// when outside the diff, and rep.Comparison lists the resolved ones.
+// working tree made with opts.Scan (or of opts.ScanHead's scan):
+// unchanged findings are marked suppressed (Kind "new-since"), introduced
+// ones stay active, with a Cause when outside the diff, and rep.Comparison
+// lists the resolved ones.
 func Compare(ctx context.Context, head finding.Report, opts Options) (finding.Report, error) {
 	rep, err := compare(ctx, head, opts)
 	if err == nil {
@@ -95,6 +104,11 @@ func Compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 	}
 	var e *Error
 	if opts.FallbackAll && errors.As(err, &e) && ctx.Err() == nil {
+		if opts.ScanHead != nil {
+			if head, err = opts.ScanHead(ctx, nil); err != nil {
+				return head, err
+			}
+		}
 		head.Comparison = &finding.Comparison{Ref: opts.Ref, Skipped: e.Msg, HeadRootModules: head.Stats.RootModules}
 		head.Notes = append(head.Notes, finding.Note{Kind: finding.NoteComparison,
 			Message: e.Msg + "; every finding is reported (--new-since-fallback=all)"})
@@ -229,8 +243,29 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 	}
 
 	out := &finding.Comparison{Ref: opts.Ref, BaseCommit: baseCommit, HeadRootModules: head.Stats.RootModules}
+	// scanHead scans the affected root modules of the working tree, when
+	// the caller left the head scan to Compare.
+	scanHead := func(affected []string) error {
+		if opts.ScanHead == nil {
+			return nil
+		}
+		only := []string{}
+		for _, d := range headLayout.rootsIn(affected) {
+			only = append(only, toReport(d))
+		}
+		var err error
+		if head, err = opts.ScanHead(ctx, only); err != nil {
+			return err
+		}
+		out.HeadRootModules = head.Stats.RootModules
+		out.UnaffectedRootModules = len(headLayout.roots) - len(only)
+		return nil
+	}
 	if !relevant(changed, headLayout) {
 		// Nothing Terraform reads changed: every finding was there before.
+		if err := scanHead(nil); err != nil {
+			return head, err
+		}
 		log.Debug("new-since: no Terraform changes", "base", short(baseCommit), "head_root_modules", head.Stats.RootModules, "base_root_modules", 0)
 		return finish(head, classification{unchanged: activeIndexes(head.Findings)}, out, nil, ref), nil
 	}
@@ -288,6 +323,9 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 	}
 	affected := affectedRoots(headLayout, baseLayout, changed, varFilesChanged)
 	baseScanRoots := baseLayout.rootsIn(affected)
+	if err := scanHead(affected); err != nil {
+		return head, err
+	}
 
 	var baseFindings []finding.Finding
 	if len(baseScanRoots) > 0 {
@@ -362,7 +400,7 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 	log.Debug("new-since: compared",
 		"ref", opts.Ref, "base", short(baseCommit),
 		"changed_files", len(cs), "affected_root_modules", len(affected),
-		"head_root_modules", head.Stats.RootModules, "base_root_modules", out.BaseRootModules,
+		"head_root_modules", head.Stats.RootModules, "unaffected_root_modules", out.UnaffectedRootModules, "base_root_modules", out.BaseRootModules,
 		"introduced", len(c.introduced), "unchanged", len(c.unchanged), "resolved", len(c.resolved))
 	return finish(head, c, out, cf, ref), nil
 }

@@ -17,12 +17,15 @@ import (
 type compareFlags struct {
 	newSince string
 	fallback fallbackFlag
+	scope    scopeFlag
 	baseline string
 }
 
 func addCompareFlags(fl *pflag.FlagSet, f *compareFlags) {
 	fl.StringVar(&f.newSince, "new-since", "", "report only findings this change introduced: compare with the merge-base of this git ref and HEAD (branch, tag, SHA, or auto: the pull request's base in GitHub Actions)")
 	fl.Var(&f.fallback, "new-since-fallback", "when --new-since cannot compare (unknown ref, shallow clone, base that does not parse): fail (exit 2, default) or all (report every finding)")
+	f.scope = "affected"
+	fl.Var(&f.scope, "new-since-scan", "with --new-since, which root modules of the working tree to scan: affected (those the change can affect; the others' findings are unchanged by construction) or all (every finding in the output, e.g. for a SARIF upload to code scanning)")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings absent from this baseline file (see `tfreview baseline`); its findings are suppressed and stale entries counted")
 }
 
@@ -40,23 +43,48 @@ func (f *fallbackFlag) Set(s string) error {
 	return nil
 }
 
-// compareReport applies --baseline, then --new-since, to the report of a
-// scan made with opts.
-func compareReport(ctx context.Context, f compareFlags, opts scanner.Options, rep finding.Report) (finding.Report, error) {
+// scopeFlag is --new-since-scan.
+type scopeFlag string
+
+func (f *scopeFlag) String() string { return string(*f) }
+func (f *scopeFlag) Type() string   { return "affected|all" }
+func (f *scopeFlag) Set(s string) error {
+	if s != "affected" && s != "all" {
+		return fmt.Errorf("want affected or all, not %q", s)
+	}
+	*f = scopeFlag(s)
+	return nil
+}
+
+// scanAndCompare scans with opts and applies --baseline, then
+// --new-since. With --new-since (and --new-since-scan=affected) the
+// comparison decides which root modules of the working tree are scanned.
+func scanAndCompare(ctx context.Context, f compareFlags, opts scanner.Options) (finding.Report, error) {
+	var b *baseline.File
+	var src []byte
 	if f.baseline != "" {
-		b, src, err := baseline.Read(f.baseline)
-		if err != nil {
-			return rep, err
+		var err error
+		if b, src, err = baseline.Read(f.baseline); err != nil {
+			return finding.Report{}, err
 		}
-		baseline.Apply(&rep, b, f.baseline, src)
 	}
-	if f.newSince == "" {
-		return rep, nil
+	scan := func(ctx context.Context, onlyRoots []string) (finding.Report, error) {
+		o := opts
+		o.OnlyRoots = onlyRoots
+		rep, err := scanner.Scan(ctx, o)
+		if err == nil && b != nil {
+			baseline.Apply(&rep, b, f.baseline, src)
+		}
+		return rep, err
 	}
-	return newsince.Compare(ctx, rep, newsince.Options{
-		Ref:         f.newSince,
-		Scan:        opts,
-		FallbackAll: f.fallback == "all",
-		Logger:      opts.Logger,
-	})
+	nopts := newsince.Options{Ref: f.newSince, Scan: opts, FallbackAll: f.fallback == "all", Logger: opts.Logger}
+	if f.newSince != "" && f.scope != "all" {
+		nopts.ScanHead = scan
+		return newsince.Compare(ctx, finding.Report{}, nopts)
+	}
+	rep, err := scan(ctx, nil)
+	if err != nil || f.newSince == "" {
+		return rep, err
+	}
+	return newsince.Compare(ctx, rep, nopts)
 }

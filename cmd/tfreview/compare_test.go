@@ -45,7 +45,9 @@ type jsonOut struct {
 		Introduced      int               `json:"introduced"`
 		Unchanged       int               `json:"unchanged"`
 		Resolved        []json.RawMessage `json:"resolved"`
+		HeadRootModules int               `json:"head_root_modules"`
 		BaseRootModules int               `json:"base_root_modules"`
+		Unaffected      int               `json:"unaffected_root_modules"`
 		Skipped         string            `json:"skipped"`
 	} `json:"comparison"`
 	Baseline *struct {
@@ -165,10 +167,32 @@ func TestNewSinceCommand(t *testing.T) {
 	// Nothing changed: old findings do not fail the run.
 	_, out, _ := runCLI(t, "scan", "--engines", "trivy", dir, "--format", "json")
 	all := len(parseJSON(t, out).Findings)
+	// By default nothing is scanned: no root module can have changed.
 	code, out, stderr := runCLI(t, "scan", "--engines", "trivy", dir, "--new-since", "main", "--format", "json")
 	r := parseJSON(t, out)
-	if all == 0 || code != exitOK || r.Comparison == nil || r.Comparison.Introduced != 0 || r.Comparison.Unchanged != all {
-		t.Fatalf("no change: exit %d, %+v, %s", code, r.Comparison, stderr)
+	if all == 0 || code != exitOK || r.Comparison == nil || r.Comparison.Introduced != 0 || len(r.Findings) != 0 ||
+		r.Comparison.HeadRootModules != 0 || r.Comparison.Unaffected != 2 {
+		t.Fatalf("no change: exit %d, %+v, %d findings, %s", code, r.Comparison, len(r.Findings), stderr)
+	}
+	// --new-since-scan=all scans everything and counts the old findings.
+	code, out, stderr = runCLI(t, "scan", "--engines", "trivy", dir, "--new-since", "main", "--new-since-scan", "all", "--format", "json")
+	r = parseJSON(t, out)
+	if code != exitOK || r.Comparison.Introduced != 0 || r.Comparison.Unchanged != all || r.Comparison.Unaffected != 0 {
+		t.Fatalf("no change, all: exit %d, %+v, %s", code, r.Comparison, stderr)
+	}
+	// One root module changed: only it is scanned, on both sides.
+	writeFiles(t, dir, map[string]string{"envs/b/extra.tf": "# a comment\n"})
+	code, out, stderr = runCLI(t, "scan", "--engines", "trivy", dir, "--new-since", "main", "--format", "json")
+	r = parseJSON(t, out)
+	if code != exitOK || r.Comparison.HeadRootModules != 1 || r.Comparison.BaseRootModules != 1 || r.Comparison.Unaffected != 1 ||
+		r.Comparison.Unchanged == 0 || r.Comparison.Unchanged == all {
+		t.Fatalf("one root module: exit %d, %+v, %d findings, %s", code, r.Comparison, len(r.Findings), stderr)
+	}
+	if err := os.Remove(filepath.Join(dir, "envs/b/extra.tf")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "scan", dir, "--new-since", "main", "--new-since-scan", "some"); code != exitError || !strings.Contains(stderr, "affected or all") {
+		t.Errorf("bad --new-since-scan: exit %d, %q", code, stderr)
 	}
 
 	// A moved file and a removed topic: nothing introduced, one resolved.

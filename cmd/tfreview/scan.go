@@ -114,10 +114,7 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	rep, err := scanner.Scan(ctx, opts)
-	if err == nil {
-		rep, err = compareReport(ctx, f.compare, opts, rep)
-	}
+	rep, err := scanAndCompare(ctx, f.compare, opts)
 	if err != nil {
 		return exitError, withCode(exitError, err)
 	}
