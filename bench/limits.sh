@@ -32,10 +32,14 @@ mk unreadable; printf '%s\n' "$good" >"$work/unreadable/secret.tf"; chmod 000 "$
 mk binary;    head -c 100000 /dev/urandom >"$work/binary/random.tf"; printf 'resource "x" "caf\xe9" {}\n' >"$work/binary/latin1.tf"
 mk count;     printf 'resource "aws_ebs_volume" "many" {\n  count     = 10000000\n  encrypted = false\n}\n' >"$work/count/count.tf"
 mk foreach;   printf 'resource "aws_ebs_volume" "many" {\n  for_each  = toset([for i in range(100000000) : tostring(i)])\n  encrypted = false\n}\n' >"$work/foreach/foreach.tf"
+mk countvar;  printf 'variable "n" {\n  default = 10000000\n}\nresource "aws_ebs_volume" "many" {\n  count     = var.n\n  encrypted = false\n}\n' >"$work/countvar/count.tf"
+mk countjson; printf '{"resource": {"aws_ebs_volume": {"many": {"count": "${10000 * 1000}", "encrypted": false}}}}\n' >"$work/countjson/count.tf.json"
+mk bigset;    printf 'locals {\n  ids = toset(flatten([for a in range(1000) : [for b in range(1000) : "${a}-${b}"]]))\n}\nresource "aws_ebs_volume" "many" {\n  for_each  = local.ids\n  encrypted = false\n}\n' >"$work/bigset/foreach.tf"
+mk dynamic;   printf 'resource "aws_security_group" "g" {\n  dynamic "ingress" {\n    for_each = range(1024)\n    content {\n      cidr_blocks = ["0.0.0.0/0"]\n    }\n  }\n}\n' >"$work/dynamic/dynamic.tf"
 mk outside;   printf 'locals {\n  a = file("/etc/passwd")\n  b = file("../../../../etc/passwd")\n  c = fileset("/", "etc/*")\n  d = templatefile("/etc/hostname", {})\n}\n' >"$work/outside/outside.tf"
 
 printf '| case | wall s | peak RSS MiB | exit | what tfreview said |\n|---|---|---|---|---|\n'
-for c in big files nesting selfmod cycle escape symlinks unreadable binary count foreach outside; do
+for c in big files nesting selfmod cycle escape symlinks unreadable binary count countvar countjson foreach bigset dynamic outside; do
   out="$work/$c.json"; tim="$work/$c.time"
   set +e
   /usr/bin/time -f '%e %M' -o "$tim" "$bin" scan "$work/$c" --format json --output "$out" 2>"$work/$c.err"

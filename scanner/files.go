@@ -19,6 +19,10 @@ import (
 // ParseRuleID is the ID of findings for files that do not parse.
 const ParseRuleID = "TFR-PARSE"
 
+// EvalRuleID is the ID of findings for root modules whose evaluation did
+// not finish within Limits.MaxEvalTime.
+const EvalRuleID = "TFR-EVAL"
+
 // sourceFile is one Terraform or tfvars file read and checked for syntax.
 type sourceFile struct {
 	Path   string // slash path inside the scanned FS

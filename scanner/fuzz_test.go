@@ -53,7 +53,7 @@ func FuzzLoad(f *testing.F) {
 		// A hang is a failure too: crash the worker so the fuzzer keeps the
 		// input.
 		watchdog := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("scan of %s hangs on %q", name, data)) })
-		rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, Limits: Limits{MaxInstances: 50}})
+		rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, Limits: Limits{MaxInstances: 50, MaxEvalTime: 10 * time.Second}})
 		watchdog.Stop()
 		if err != nil {
 			t.Fatalf("scan returned an error instead of a finding: %v", err)

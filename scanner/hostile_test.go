@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tfreview/tfreview/finding"
 )
@@ -264,5 +265,41 @@ resource "aws_ebs_volume" "few" {
 		if f.Range.File == "main.tf" && f.Range.Start.Line == 11 && f.RuleID == "AWS-0026" && f.Range.Start.Column != 23 {
 			t.Errorf("encrypted column: want 23, got %+v", f.Range)
 		}
+	}
+}
+
+// An expression can build a huge value in one line; evaluation is bounded
+// in time, and the root module that did not finish fails the run instead
+// of passing with no findings. Other root modules are still scanned.
+func TestEvaluationTimeLimit(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"bomb/main.tf": `locals {
+  ids = toset(flatten([for a in range(20) : [for b in range(1000) : "${a}-${b}"]]))
+}
+resource "aws_ebs_volume" "many" {
+  for_each  = local.ids
+  encrypted = false
+}
+`,
+		"good/main.tf": unencrypted,
+	} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, Limits: Limits{MaxEvalTime: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evals := find(rep, EvalRuleID, "bomb/main.tf", 1)
+	if len(evals) != 1 || evals[0].Severity != finding.SeverityHigh || !strings.Contains(evals[0].Message, "bomb") {
+		t.Errorf("want one TFR-EVAL on bomb/main.tf:1, got %+v", evals)
+	}
+	if len(find(rep, "AWS-0026", "good/main.tf", 3)) != 1 {
+		t.Errorf("the other root module was not scanned: %+v", rep.Findings)
 	}
 }

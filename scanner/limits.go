@@ -196,9 +196,10 @@ func (s *fileSet) clampInstances(ov *overlayFS, limit int) ([]finding.Note, map[
 	// Maps and objects keep their first keys in lexical order, lists and
 	// tuples their first elements, sets their first members: each kind
 	// keeps its type, so each.key is what it was. keys() fails on all but
-	// maps and objects, and indexing fails on sets, hence the try.
+	// maps and objects, and indexing fails on sets, hence the try. Up to
+	// the limit the first alternative is the value itself, unconverted.
 	eachPrefix := "[for x in ["
-	eachSuffix := "] : try(" +
+	eachSuffix := "] : try([x][length(x) <= " + n + " ? 0 : 1], " +
 		"[for ks in [{for k in slice(sort(keys(x)), 0, min(" + n + ", length(x))) : k => true}] : {for k, v in x : k => v if lookup(ks, k, false)}][0], " +
 		"[for i, v in [x][can(x[0]) ? 0 : 1] : v if i < " + n + "], " +
 		"toset(slice(tolist(x), 0, min(" + n + ", length(x)))))][0]"

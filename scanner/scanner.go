@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -36,12 +37,17 @@ type Limits struct {
 	// MaxNesting is the deepest nesting of blocks and expressions parsed;
 	// deeper files are TFR-PARSE (parsers recurse per level).
 	MaxNesting int
-	// MaxInstances caps a literal count; larger ones are evaluated up to it.
+	// MaxInstances caps the instances of one block (count, for_each,
+	// dynamic blocks); larger ones are evaluated up to it.
 	MaxInstances int
+	// MaxEvalTime bounds the evaluation and Trivy checks of one root
+	// module: past it the root module is reported as TFR-EVAL and the
+	// scan goes on (the abandoned evaluation runs until the process ends).
+	MaxEvalTime time.Duration
 }
 
 // DefaultLimits are used for zero fields of Options.Limits.
-var DefaultLimits = Limits{MaxFileSize: 10 << 20, MaxNesting: 256, MaxInstances: 1000}
+var DefaultLimits = Limits{MaxFileSize: 10 << 20, MaxNesting: 256, MaxInstances: 1000, MaxEvalTime: 2 * time.Minute}
 
 // Options describe one scan.
 type Options struct {
@@ -126,6 +132,9 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 	}
 	if opts.Limits.MaxInstances == 0 {
 		opts.Limits.MaxInstances = DefaultLimits.MaxInstances
+	}
+	if opts.Limits.MaxEvalTime == 0 {
+		opts.Limits.MaxEvalTime = DefaultLimits.MaxEvalTime
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
@@ -339,7 +348,7 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 		results[i].varFiles = cfgPaths
 	}
 	err = forEachRoot(ctx, len(roots), func(i int) error {
-		if err := scanRoot(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i]); err != nil {
+		if err := scanRootWithin(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i]); err != nil {
 			return err
 		}
 		if m := results[i].model; m != nil {
@@ -352,8 +361,16 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 	}
 	// Merge in root order, so the report does not depend on scheduling.
 	for _, r := range results {
+		if r.abandoned {
+			// The abandoned evaluation still reads the sources map.
+			proj.Sources = maps.Clone(proj.Sources)
+			break
+		}
+	}
+	for _, r := range results {
 		rep.Notes = append(rep.Notes, r.notes...)
 		if r.model == nil {
+			out = append(out, r.findings...) // TFR-EVAL
 			continue
 		}
 		rep.Stats.RootModules++
@@ -384,13 +401,75 @@ type rootResult struct {
 	model        *tfmodel.RootModule // nil when it could not be evaluated
 	extraSources map[string][]byte
 	resources    int
+	abandoned    bool // still being evaluated, reading the scan's sources
 	findings     []finding.Finding
+}
+
+// scanRootWithin is scanRoot bounded by Limits.MaxEvalTime: Trivy's
+// evaluator cannot be interrupted, and an expression can build a value of
+// any size (a set of a million strings from two nested for expressions
+// fits in one line), so past the limit the root module is given up:
+// reported as a TFR-EVAL finding, which fails the run like any finding,
+// so that code which cannot be evaluated never passes silently.
+func scanRootWithin(ctx context.Context, fsys *overlayFS, abs, root string, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, engine func() (*trivyadapter.Engine, error), res *rootResult) error {
+	var own rootResult
+	own.varFiles, own.notes = res.varFiles, slices.Clone(res.notes)
+	done := make(chan error, 1)
+	// The time waiting for Trivy's checks to compile (shared by the root
+	// modules, overlapping the first evaluations) is not counted.
+	timing := make(chan bool, 2)
+	go func() {
+		done <- scanRoot(ctx, fsys, abs, root, sources, exprs, opts, engine, &own, func(on bool) { timing <- on })
+	}()
+	timer := time.NewTimer(opts.Limits.MaxEvalTime)
+	defer timer.Stop()
+wait:
+	for {
+		select {
+		case err := <-done:
+			*res = own
+			return err
+		case on := <-timing:
+			if on {
+				timer.Reset(opts.Limits.MaxEvalTime)
+			} else {
+				timer.Stop()
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			break wait
+		}
+	}
+	file := root
+	if first := firstFile(sources, root); first != "" {
+		file = first
+	}
+	r := finding.Range{File: file, Start: finding.Position{Line: 1, Column: 1, Byte: 0}, End: finding.Position{Line: 1, Column: 1, Byte: 0}}
+	res.findings = append(res.findings, coreFinding(EvalRuleID, finding.SeverityHigh, "Root module not evaluated in time",
+		fmt.Sprintf("root module %s did not finish evaluating within %s (--max-eval-time); none of its findings are known", root, opts.Limits.MaxEvalTime),
+		"Look for expressions that build very large values (nested for expressions, setproduct, range) and simplify them, or raise --max-eval-time.", r))
+	opts.Logger.Warn("root module evaluation abandoned", "root", root, "after", opts.Limits.MaxEvalTime)
+	res.abandoned = true
+	return nil
+}
+
+// firstFile is the first Terraform file directly in dir, in path order.
+func firstFile(sources map[string][]byte, dir string) string {
+	best := ""
+	for p := range sources {
+		if path.Dir(p) == dir && (strings.HasSuffix(p, ".tf") || strings.HasSuffix(p, ".tf.json")) && (best == "" || p < best) {
+			best = p
+		}
+	}
+	return best
 }
 
 // scanRoot loads and evaluates one root module once, and runs Trivy's
 // checks over it. It runs concurrently with other roots: it only reads
 // sources and writes res.
-func scanRoot(ctx context.Context, fsys *overlayFS, abs, root string, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, engine func() (*trivyadapter.Engine, error), res *rootResult) error {
+// timing(false) and timing(true) bracket the wait for the compiled checks.
+func scanRoot(ctx context.Context, fsys *overlayFS, abs, root string, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, engine func() (*trivyadapter.Engine, error), res *rootResult, timing func(bool)) error {
 	loaded, err := trivyadapter.LoadRoot(ctx, fsys, root, sources, trivyadapter.LoadOptions{
 		TFVarsPaths:    res.varFiles,
 		ConfigFS:       os.DirFS("/"),
@@ -420,7 +499,9 @@ func scanRoot(ctx context.Context, fsys *overlayFS, abs, root string, sources ma
 	if engine == nil {
 		return nil
 	}
+	timing(false)
 	e, err := engine()
+	timing(true)
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,7 @@ Fingerprints do not depend on line numbers or on the file a resource is in
 	f.maxFileSize = scanner.DefaultLimits.MaxFileSize
 	f.maxNesting = scanner.DefaultLimits.MaxNesting
 	f.maxInstances = scanner.DefaultLimits.MaxInstances
+	f.maxEvalTime = scanner.DefaultLimits.MaxEvalTime
 	return cmd
 }
 

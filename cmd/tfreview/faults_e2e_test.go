@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tfreview/tfreview/reporters/github/githubtest"
 )
@@ -25,6 +29,7 @@ func TestGitHubFaults(t *testing.T) {
 		name     string
 		setup    func(gh *githubtest.Server)
 		override map[string]string // route -> raw body answered with 200
+		slow     map[string]int    // route -> how many requests answer after the client's timeout
 		want     int
 		// reviewPosts is how many review POSTs are sent; created is how
 		// many of them GitHub accepted (injected failures create nothing).
@@ -36,6 +41,10 @@ func TestGitHubFaults(t *testing.T) {
 		{name: "pull request not found", setup: func(gh *githubtest.Server) { gh.Fail(prDiff, 404, 404, 404, 404) }, want: exitNotReported},
 		{name: "5xx past the retry budget", setup: func(gh *githubtest.Server) { gh.Fail(prDiff, 503, 503, 503, 503, 503) }, want: exitNotReported},
 		{name: "malformed JSON", override: map[string]string{prComments: `[{"id": 1, "body": `}, want: exitNotReported},
+		// Past --github-timeout a read is retried; a write is not (GitHub
+		// may have applied it), so nothing is posted twice.
+		{name: "slow read past the timeout is retried", slow: map[string]int{prDiff: 1}, want: exitFindings, reviewPosts: 1, created: 1},
+		{name: "slow write past the timeout is not retried", slow: map[string]int{reviews: 1}, want: exitNotReported, reviewPosts: 1, created: 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -46,7 +55,33 @@ func TestGitHubFaults(t *testing.T) {
 				c.setup(gh)
 			}
 			var bodies []string
+			var mu sync.Mutex
+			slowN, gaveUp := 0, 0
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				route := r.Method + " " + strings.TrimPrefix(r.URL.Path, gh.Prefix)
+				mu.Lock()
+				slow := c.slow[route] > 0
+				if slow {
+					c.slow[route]--
+				}
+				mu.Unlock()
+				if slow {
+					// Answer late, as a slow GitHub would, after the
+					// client gave up (it closes the connection, which the
+					// server notices once the body has been read).
+					body, _ := io.ReadAll(r.Body)
+					r.Body = io.NopCloser(bytes.NewReader(body))
+					select {
+					case <-r.Context().Done():
+						mu.Lock()
+						gaveUp++
+						mu.Unlock()
+					case <-time.After(5 * time.Second):
+					}
+					mu.Lock()
+					slowN++
+					mu.Unlock()
+				}
 				if body, ok := c.override[r.Method+" "+strings.TrimPrefix(r.URL.Path, gh.Prefix)]; ok {
 					w.Header().Set("Content-Type", "application/json")
 					_, _ = w.Write([]byte(body))
@@ -56,10 +91,14 @@ func TestGitHubFaults(t *testing.T) {
 			}))
 			defer front.Close()
 			env := map[string]string{"GITHUB_API_URL": front.URL + gh.Prefix, "GITHUB_TOKEN": e2eToken}
-			r := runAsAction(t, ws, env, "scan", ".", "--debug", "--reporter", "github-pr-review", "--pr-comment",
+			r := runAsAction(t, ws, env, "scan", ".", "--debug", "--reporter", "github-pr-review", "--pr-comment", "--github-timeout", "500ms",
 				"--format", "sarif", "--output", "out.sarif", "--format", "json", "--output", "out.json")
 			if r.code != c.want {
 				t.Fatalf("exit %d, want %d\nstderr:\n%s", r.code, c.want, r.stderr)
+			}
+			front.Close() // waits for the slow handlers
+			if slowN != gaveUp {
+				t.Errorf("%d slow requests, the client gave up on %d: --github-timeout not applied", slowN, gaveUp)
 			}
 			if n := len(gh.RequestsTo("POST", "/pulls/285/reviews")); n != c.reviewPosts {
 				t.Errorf("%d review POSTs, want %d (%d created): a retry must not post twice", n, c.reviewPosts, c.created)

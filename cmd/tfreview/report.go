@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -24,6 +25,7 @@ type reportFlags struct {
 	outdated    string
 	maxComments int
 	prComment   bool
+	timeout     time.Duration
 }
 
 func addReportFlags(fl *pflag.FlagSet, f *reportFlags) {
@@ -33,6 +35,7 @@ func addReportFlags(fl *pflag.FlagSet, f *reportFlags) {
 	fl.StringVar(&f.outdated, "outdated", "", "review comments of earlier runs that no longer apply: resolve (default), delete, keep")
 	fl.IntVar(&f.maxComments, "max-comments", 0, fmt.Sprintf("most review comments per run, most severe kept (default %d)", reporters.DefaultMaxComments))
 	fl.BoolVar(&f.prComment, "pr-comment", false, "keep one summary comment on the pull request, edited in place")
+	fl.DurationVar(&f.timeout, "github-timeout", 30*time.Second, "time allowed for each GitHub API request; a read that takes longer is retried (up to 3 times), a write is not")
 }
 
 // newReporter returns nil when --reporter is not set.
@@ -51,6 +54,7 @@ func newReporter(f reportFlags, cfg *config.Config, failOn finding.Severity, std
 		MaxComments: f.maxComments,
 		PRComment:   f.prComment,
 		Outdated:    f.outdated,
+		Timeout:     f.timeout,
 		DiffBase:    f.diffBase,
 		Owners:      owners,
 		Stdout:      stdout,

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -38,6 +39,7 @@ type scanFlags struct {
 	maxFileSize         int64
 	maxNesting          int
 	maxInstances        int
+	maxEvalTime         time.Duration
 	report              reportFlags
 	compare             compareFlags
 }
@@ -77,7 +79,8 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
 	fl.Int64Var(&f.maxFileSize, "max-file-size", scanner.DefaultLimits.MaxFileSize, "largest .tf/.tfvars file read, in bytes")
 	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
-	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "largest literal count evaluated per resource")
+	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "most instances evaluated per block (count, for_each, dynamic blocks)")
+	fl.DurationVar(&f.maxEvalTime, "max-eval-time", scanner.DefaultLimits.MaxEvalTime, "longest evaluation of one root module; past it the root module is reported as TFR-EVAL")
 	addReportFlags(fl, &f.report)
 	addCompareFlags(fl, &f.compare)
 	return cmd
@@ -209,7 +212,7 @@ func scanOptions(cmd *cobra.Command, f scanFlags, cfg *config.Config, args []str
 		MinSeverity:         minSev,
 		RequireIgnoreReason: f.requireIgnoreReason || cfg.RequireIgnoreReason,
 		RulesConfig:         cfg.Rules,
-		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize, MaxNesting: f.maxNesting, MaxInstances: f.maxInstances},
+		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize, MaxNesting: f.maxNesting, MaxInstances: f.maxInstances, MaxEvalTime: f.maxEvalTime},
 	}
 	return opts, failOn, nil
 }
