@@ -57,6 +57,8 @@ parse = [f["message"][:70] for f in d["findings"] if f["rule_id"] == "TFR-PARSE"
 notes = [n["kind"] for n in d["notes"]]
 bits = ["good.tf finding %s" % ("kept" if good else "LOST")]
 if parse: bits.append("TFR-PARSE x%d (%s)" % (len(parse), parse[0]))
+ev = [f["message"][:60] for f in d["findings"] if f["rule_id"] == "TFR-EVAL"]
+if ev: bits.append("TFR-EVAL (%s)" % ev[0])
 if notes: bits.append("notes: " + ", ".join(sorted(set(notes))))
 bits.append("%d findings" % len(d["findings"]))
 print("; ".join(bits).replace("|", "/"))
