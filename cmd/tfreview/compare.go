@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -16,43 +18,36 @@ import (
 // ref (--new-since) or a recorded baseline (--baseline).
 type compareFlags struct {
 	newSince string
-	fallback fallbackFlag
-	scope    scopeFlag
+	fallback choiceFlag
+	scope    choiceFlag
 	baseline string
 }
 
 func addCompareFlags(fl *pflag.FlagSet, f *compareFlags) {
 	fl.StringVar(&f.newSince, "new-since", "", "report only findings this change introduced: compare with the merge-base of this git ref and HEAD (branch, tag, SHA, or auto: the pull request's base in GitHub Actions)")
+	f.fallback = newChoice("fail", "all")
 	fl.Var(&f.fallback, "new-since-fallback", "when --new-since cannot compare (unknown ref, shallow clone, base that does not parse): fail (exit 2, default) or all (report every finding)")
-	f.scope = "affected"
+	f.scope = newChoice("affected", "all")
 	fl.Var(&f.scope, "new-since-scan", "with --new-since, which root modules of the working tree to scan: affected (those the change can affect; the others' findings are unchanged by construction) or all (every finding in the output, e.g. for a SARIF upload to code scanning)")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings absent from this baseline file (see `tfreview baseline`); its findings are suppressed and stale entries counted")
 }
 
-// fallbackFlag checks --new-since-fallback when the flags are parsed, not
-// after a scan.
-type fallbackFlag string
-
-func (f *fallbackFlag) String() string { return string(*f) }
-func (f *fallbackFlag) Type() string   { return "fail|all" }
-func (f *fallbackFlag) Set(s string) error {
-	if s != "fail" && s != "all" {
-		return fmt.Errorf("want fail or all, not %q", s)
-	}
-	*f = fallbackFlag(s)
-	return nil
+// choiceFlag is a flag with a fixed set of values, checked when the flags
+// are parsed, not after a scan. The first choice is the default.
+type choiceFlag struct {
+	value   string
+	choices []string
 }
 
-// scopeFlag is --new-since-scan.
-type scopeFlag string
+func newChoice(choices ...string) choiceFlag { return choiceFlag{value: choices[0], choices: choices} }
 
-func (f *scopeFlag) String() string { return string(*f) }
-func (f *scopeFlag) Type() string   { return "affected|all" }
-func (f *scopeFlag) Set(s string) error {
-	if s != "affected" && s != "all" {
-		return fmt.Errorf("want affected or all, not %q", s)
+func (f *choiceFlag) String() string { return f.value }
+func (f *choiceFlag) Type() string   { return strings.Join(f.choices, "|") }
+func (f *choiceFlag) Set(s string) error {
+	if !slices.Contains(f.choices, s) {
+		return fmt.Errorf("want %s or %s, not %q", strings.Join(f.choices[:len(f.choices)-1], ", "), f.choices[len(f.choices)-1], s)
 	}
-	*f = scopeFlag(s)
+	f.value = s
 	return nil
 }
 
@@ -77,8 +72,8 @@ func scanAndCompare(ctx context.Context, f compareFlags, opts scanner.Options) (
 		}
 		return rep, err
 	}
-	nopts := newsince.Options{Ref: f.newSince, Scan: opts, FallbackAll: f.fallback == "all", Logger: opts.Logger}
-	if f.newSince != "" && f.scope != "all" {
+	nopts := newsince.Options{Ref: f.newSince, Scan: opts, FallbackAll: f.fallback.value == "all", Logger: opts.Logger}
+	if f.newSince != "" && f.scope.value != "all" {
 		nopts.ScanHead = scan
 		return newsince.Compare(ctx, finding.Report{}, nopts)
 	}
