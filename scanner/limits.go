@@ -181,99 +181,109 @@ func (s *fileSet) clampInstances(ov *overlayFS, limit int) ([]finding.Note, map[
 	if limit <= 0 {
 		return nil, nil
 	}
-	var notes []finding.Note
-	wrapped := map[instanceSite]string{}
-	n := strconv.Itoa(limit)
-	// Each wrapper evaluates the expression once, as the collection of a
-	// one-element for expression, so references, errors, unknown and null
-	// values behave as in the original; it adds no line breaks.
-	wrap := func(f *sourceFile, a *hclsyntax.Attribute, prefix, suffix string) {
-		r := a.Expr.Range()
-		ov.insert(f.Path, f.Src, r.Start.Byte, prefix)
-		ov.insert(f.Path, f.Src, r.End.Byte, suffix)
-	}
-	countPrefix, countSuffix := "[for x in [", "] : x == null ? x : x > "+n+" ? "+n+" : x][0]"
-	// Maps and objects keep their first keys in lexical order, lists and
-	// tuples their first elements, sets their first members: each kind
-	// keeps its type, so each.key is what it was. keys() fails on all but
-	// maps and objects, and indexing fails on sets, hence the try. Up to
-	// the limit the first alternative is the value itself, unconverted.
-	eachPrefix := "[for x in ["
-	eachSuffix := "] : try([x][length(x) <= " + n + " ? 0 : 1], " +
-		"[for ks in [{for k in slice(sort(keys(x)), 0, min(" + n + ", length(x))) : k => true}] : {for k, v in x : k => v if lookup(ks, k, false)}][0], " +
-		"[for i, v in [x][can(x[0]) ? 0 : 1] : v if i < " + n + "], " +
-		"toset(slice(tolist(x), 0, min(" + n + ", length(x)))))][0]"
-	var dynamic func(f *sourceFile, b *hclsyntax.Block)
-	dynamic = func(f *sourceFile, b *hclsyntax.Block) {
-		for _, c := range b.Body.Blocks {
-			if c.Type == "dynamic" {
-				// The instances are copies of its content block.
-				a, ok := c.Body.Attributes["for_each"]
-				for _, content := range c.Body.Blocks {
-					if ok && content.Type == "content" {
-						wrap(f, a, eachPrefix, eachSuffix)
-						wrapped[instanceSite{f.Path, content.TypeRange.Start.Byte}] = "dynamic for_each"
-						break
-					}
-				}
-			}
-			dynamic(f, c)
-		}
-	}
-	// literal clamps a count that is a number over the limit; it reports
-	// whether count was a literal number.
-	literal := func(f *sourceFile, expr hcl.Expression) bool {
-		v, diags := expr.Value(nil)
-		if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.Number {
-			return false
-		}
-		r := expr.Range()
-		if v.AsBigFloat().Cmp(new(big.Float).SetInt64(int64(limit))) > 0 && r.End.Byte-r.Start.Byte >= len(n) {
-			ov.patch(f.Path, f.Src, r.Start.Byte, r.End.Byte, n)
-			notes = append(notes, finding.Note{Kind: finding.NoteLimit, Range: tfmodel.ConvertRange(r, f.Path, f.Src),
-				Message: fmt.Sprintf("count = %s is over the instance limit (--max-instances %d); only the first %d instances were evaluated", v.AsBigFloat().Text('f', -1), limit, limit)})
-		}
-		return true
-	}
+	c := &clamper{ov: ov, limit: limit, n: strconv.Itoa(limit), wrapped: map[instanceSite]string{}}
 	for _, p := range s.sortedPaths() {
 		f := s.files[p]
 		if f.Vars || f.Syntax == nil {
 			continue
 		}
-		body, ok := f.Syntax.Body.(*hclsyntax.Body)
-		if !ok {
-			s.clampJSON(f, literal, func(site instanceSite, what string, r hcl.Range, prefix, suffix string) {
-				ov.insert(f.Path, f.Src, r.Start.Byte, prefix)
-				ov.insert(f.Path, f.Src, r.End.Byte, suffix)
-				wrapped[site] = what
-			}, countPrefix, countSuffix, eachPrefix, eachSuffix)
-			continue
-		}
-		for _, b := range body.Blocks {
-			if b.Type != "resource" && b.Type != "module" && b.Type != "data" {
-				continue
-			}
-			dynamic(f, b)
-			site := instanceSite{f.Path, b.TypeRange.Start.Byte}
-			if a, ok := b.Body.Attributes["for_each"]; ok {
-				wrap(f, a, eachPrefix, eachSuffix)
-				wrapped[site] = "for_each"
-			}
-			if a, ok := b.Body.Attributes["count"]; ok && !literal(f, a.Expr) {
-				wrap(f, a, countPrefix, countSuffix)
-				wrapped[site] = "count"
-			}
+		if body, ok := f.Syntax.Body.(*hclsyntax.Body); ok {
+			c.nativeFile(f, body)
+		} else {
+			c.jsonFile(f)
 		}
 	}
-	return notes, wrapped
+	return c.notes, c.wrapped
 }
 
-// clampJSON is clampInstances for a .tf.json file: a literal count is
-// clamped; a count or for_each written as one interpolation, "${...}", is
-// wrapped inside it. Literal for_each objects and arrays are bounded by the
-// file size limit.
-func (s *fileSet) clampJSON(f *sourceFile, literal func(*sourceFile, hcl.Expression) bool,
-	wrap func(site instanceSite, what string, inner hcl.Range, prefix, suffix string), countPrefix, countSuffix, eachPrefix, eachSuffix string) {
+// clamper is the state of one clampInstances.
+type clamper struct {
+	ov      *overlayFS
+	limit   int
+	n       string // limit, as written into the wrappers
+	notes   []finding.Note
+	wrapped map[instanceSite]string
+}
+
+// wrap wraps src[r] of f, the value of a count or a for_each ("for_each",
+// "dynamic for_each") of the block at site, in the limiting expression.
+// Each wrapper evaluates the expression once, as the collection of a
+// one-element for expression, so references, errors, unknown and null
+// values behave as in the original; it adds no line breaks.
+func (c *clamper) wrap(f *sourceFile, site instanceSite, what string, r hcl.Range) {
+	n := c.n
+	suffix := "] : x == null ? x : x > " + n + " ? " + n + " : x][0]"
+	if what != "count" {
+		// Maps and objects keep their first keys in lexical order, lists
+		// and tuples their first elements, sets their first members: each
+		// kind keeps its type, so each.key is what it was. keys() fails on
+		// all but maps and objects, and indexing fails on sets, hence the
+		// try. Up to the limit the first alternative is the value itself,
+		// unconverted.
+		suffix = "] : try([x][length(x) <= " + n + " ? 0 : 1], " +
+			"[for ks in [{for k in slice(sort(keys(x)), 0, min(" + n + ", length(x))) : k => true}] : {for k, v in x : k => v if lookup(ks, k, false)}][0], " +
+			"[for i, v in [x][can(x[0]) ? 0 : 1] : v if i < " + n + "], " +
+			"toset(slice(tolist(x), 0, min(" + n + ", length(x)))))][0]"
+	}
+	c.ov.insert(f.Path, f.Src, r.Start.Byte, "[for x in [")
+	c.ov.insert(f.Path, f.Src, r.End.Byte, suffix)
+	c.wrapped[site] = what
+}
+
+// literal clamps a count that is a number over the limit; it reports
+// whether count was a literal number.
+func (c *clamper) literal(f *sourceFile, expr hcl.Expression) bool {
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.Number {
+		return false
+	}
+	r := expr.Range()
+	if v.AsBigFloat().Cmp(new(big.Float).SetInt64(int64(c.limit))) > 0 && r.End.Byte-r.Start.Byte >= len(c.n) {
+		c.ov.patch(f.Path, f.Src, r.Start.Byte, r.End.Byte, c.n)
+		c.notes = append(c.notes, finding.Note{Kind: finding.NoteLimit, Range: tfmodel.ConvertRange(r, f.Path, f.Src),
+			Message: fmt.Sprintf("count = %s is over the instance limit (--max-instances %d); only the first %d instances were evaluated", v.AsBigFloat().Text('f', -1), c.limit, c.limit)})
+	}
+	return true
+}
+
+// nativeFile clamps the blocks of a .tf file.
+func (c *clamper) nativeFile(f *sourceFile, body *hclsyntax.Body) {
+	for _, b := range body.Blocks {
+		if b.Type != "resource" && b.Type != "module" && b.Type != "data" {
+			continue
+		}
+		c.dynamic(f, b)
+		site := instanceSite{f.Path, b.TypeRange.Start.Byte}
+		if a, ok := b.Body.Attributes["for_each"]; ok {
+			c.wrap(f, site, "for_each", a.Expr.Range())
+		}
+		if a, ok := b.Body.Attributes["count"]; ok && !c.literal(f, a.Expr) {
+			c.wrap(f, site, "count", a.Expr.Range())
+		}
+	}
+}
+
+// dynamic clamps the dynamic blocks nested in b, at any depth.
+func (c *clamper) dynamic(f *sourceFile, b *hclsyntax.Block) {
+	for _, d := range b.Body.Blocks {
+		if a, ok := d.Body.Attributes["for_each"]; ok && d.Type == "dynamic" {
+			// The instances are copies of its content block.
+			for _, content := range d.Body.Blocks {
+				if content.Type == "content" {
+					c.wrap(f, instanceSite{f.Path, content.TypeRange.Start.Byte}, "dynamic for_each", a.Expr.Range())
+					break
+				}
+			}
+		}
+		c.dynamic(f, d)
+	}
+}
+
+// jsonFile clamps the blocks of a .tf.json file: a literal count is clamped; a
+// count or for_each written as one interpolation, "${...}", is wrapped
+// inside it. Literal for_each objects and arrays are bounded by the file
+// size limit.
+func (c *clamper) jsonFile(f *sourceFile) {
 	content, _, _ := f.Syntax.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: "resource", LabelNames: []string{"type", "name"}},
 		{Type: "data", LabelNames: []string{"type", "name"}},
@@ -289,7 +299,7 @@ func (s *fileSet) clampJSON(f *sourceFile, literal func(*sourceFile, hcl.Express
 		}
 		site := instanceSite{f.Path, b.DefRange.Start.Byte}
 		for name, a := range attrs.Attributes {
-			if name == "count" && literal(f, a.Expr) {
+			if name == "count" && c.literal(f, a.Expr) {
 				continue
 			}
 			r := a.Expr.Range()
@@ -305,12 +315,7 @@ func (s *fileSet) clampJSON(f *sourceFile, literal func(*sourceFile, hcl.Express
 			if _, ok := tmpl.(*hclsyntax.TemplateWrapExpr); !ok || diags.HasErrors() {
 				continue
 			}
-			inner := hcl.Range{Start: hcl.Pos{Byte: r.Start.Byte + 3}, End: hcl.Pos{Byte: r.End.Byte - 2}}
-			if name == "count" {
-				wrap(site, "count", inner, countPrefix, countSuffix)
-			} else {
-				wrap(site, "for_each", inner, eachPrefix, eachSuffix)
-			}
+			c.wrap(f, site, name, hcl.Range{Start: hcl.Pos{Byte: r.Start.Byte + 3}, End: hcl.Pos{Byte: r.End.Byte - 2}})
 		}
 	}
 }
