@@ -2,16 +2,15 @@ package scanner
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/tripwire"
 )
 
 func scanFixture(t *testing.T, name string, mutate func(*Options)) finding.Report {
@@ -246,23 +245,8 @@ func TestSeverityAndEngineSelection(t *testing.T) {
 // TestNoNetwork scans a project with a remote module while every proxy
 // variable points at a listener that fails the test if anything connects.
 func TestNoNetwork(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var connects atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			connects.Add(1)
-			c.Close()
-		}
-	}()
-	proxy := "http://" + ln.Addr().String()
+	wire := tripwire.Listen(t)
+	proxy := wire.URL
 	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "GOPROXY"} {
 		t.Setenv(k, proxy)
 	}
@@ -271,7 +255,7 @@ func TestNoNetwork(t *testing.T) {
 	if len(rep.Findings) == 0 {
 		t.Fatal("scan found nothing")
 	}
-	if n := connects.Load(); n != 0 {
+	if n := wire.Connects(); n != 0 {
 		t.Fatalf("the scan made %d network connection(s)", n)
 	}
 }

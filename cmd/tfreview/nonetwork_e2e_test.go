@@ -1,13 +1,13 @@
 package main
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
+
+	"github.com/tfreview/tfreview/internal/tripwire"
 )
 
 // TestBinaryMakesNoConnections runs the built binary, a plain scan and a
@@ -19,23 +19,8 @@ func TestBinaryMakesNoConnections(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var connects atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			connects.Add(1)
-			c.Close()
-		}
-	}()
-	proxy := "http://" + ln.Addr().String()
+	wire := tripwire.Listen(t)
+	proxy := wire.URL
 
 	repo := t.TempDir()
 	marker := filepath.Join(t.TempDir(), "executed")
@@ -101,7 +86,7 @@ resource "aws_instance" "web" {
 			t.Errorf("tfreview %v: the remote module is not reported as not loaded", args)
 		}
 	}
-	if n := connects.Load(); n != 0 {
+	if n := wire.Connects(); n != 0 {
 		t.Errorf("%d network connection(s) made", n)
 	}
 	if _, err := os.Stat(marker); err == nil {
