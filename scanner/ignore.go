@@ -83,6 +83,9 @@ func findIgnores(f *sourceFile) []*ignoreDirective {
 			reason := strings.TrimSpace(text[m[1]:end])
 			reason = strings.TrimSpace(strings.TrimSuffix(reason, "*/"))
 			reason = strings.TrimLeft(reason, "-:# ")
+			// A block comment can carry the reason over several lines;
+			// it is reported on one.
+			reason = strings.Join(strings.Fields(reason), " ")
 			d := &ignoreDirective{
 				Kind:   text[m[2]:m[3]],
 				ID:     text[m[4]:m[5]],
