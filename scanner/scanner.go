@@ -405,6 +405,18 @@ type rootResult struct {
 	findings     []finding.Finding
 }
 
+const (
+	evalRunning int32 = iota
+	evalFinished
+	evalAbandoned
+)
+
+// abandonedEvaluations counts the evaluations scanRootWithin gave up on
+// that are still running (they cannot be interrupted, and hold a core and
+// memory until they end). The fuzz test reads it: an input scanned while
+// one runs is slowed by it, through no fault of its own.
+var abandonedEvaluations atomic.Int64
+
 // scanRootWithin is scanRoot bounded by Limits.MaxEvalTime: Trivy's
 // evaluator cannot be interrupted, and an expression can build a value of
 // any size (a set of a million strings from two nested for expressions
@@ -418,8 +430,13 @@ func scanRootWithin(ctx context.Context, fsys *overlayFS, abs, root string, sour
 	// The time waiting for Trivy's checks to compile (shared by the root
 	// modules, overlapping the first evaluations) is not counted.
 	timing := make(chan bool, 2)
+	var state atomic.Int32 // evalRunning, evalFinished or evalAbandoned
 	go func() {
-		done <- scanRoot(ctx, fsys, abs, root, sources, exprs, opts, engine, &own, func(on bool) { timing <- on })
+		err := scanRoot(ctx, fsys, abs, root, sources, exprs, opts, engine, &own, func(on bool) { timing <- on })
+		if !state.CompareAndSwap(evalRunning, evalFinished) {
+			abandonedEvaluations.Add(-1)
+		}
+		done <- err
 	}()
 	timer := time.NewTimer(opts.Limits.MaxEvalTime)
 	defer timer.Stop()
@@ -438,6 +455,13 @@ wait:
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-timer.C:
+			if !state.CompareAndSwap(evalRunning, evalAbandoned) {
+				// It finished as the time ran out: use its result.
+				err := <-done
+				*res = own
+				return err
+			}
+			abandonedEvaluations.Add(1)
 			break wait
 		}
 	}
