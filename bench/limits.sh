@@ -36,10 +36,11 @@ mk countvar;  printf 'variable "n" {\n  default = 10000000\n}\nresource "aws_ebs
 mk countjson; printf '{"resource": {"aws_ebs_volume": {"many": {"count": "${10000 * 1000}", "encrypted": false}}}}\n' >"$work/countjson/count.tf.json"
 mk bigset;    printf 'locals {\n  ids = toset(flatten([for a in range(1000) : [for b in range(1000) : "${a}-${b}"]]))\n}\nresource "aws_ebs_volume" "many" {\n  for_each  = local.ids\n  encrypted = false\n}\n' >"$work/bigset/foreach.tf"
 mk dynamic;   printf 'resource "aws_security_group" "g" {\n  dynamic "ingress" {\n    for_each = range(1024)\n    content {\n      cidr_blocks = ["0.0.0.0/0"]\n    }\n  }\n}\n' >"$work/dynamic/dynamic.tf"
+mk nested;    mkdir -p "$work/nested/m"; printf 'module "m" {\n  count  = 1000\n  source = "./m"\n}\n' >"$work/nested/main.tf"; printf 'resource "aws_ebs_volume" "v" {\n  count     = 1000\n  encrypted = false\n}\n' >"$work/nested/m/main.tf"
 mk outside;   printf 'locals {\n  a = file("/etc/passwd")\n  b = file("../../../../etc/passwd")\n  c = fileset("/", "etc/*")\n  d = templatefile("/etc/hostname", {})\n}\n' >"$work/outside/outside.tf"
 
 printf '| case | wall s | peak RSS MiB | exit | what tfreview said |\n|---|---|---|---|---|\n'
-for c in big files nesting selfmod cycle escape symlinks unreadable binary count countvar countjson foreach bigset dynamic outside; do
+for c in big files nesting selfmod cycle escape symlinks unreadable binary count countvar countjson foreach bigset dynamic nested outside; do
   out="$work/$c.json"; tim="$work/$c.time"
   set +e
   /usr/bin/time -f '%e %M' -o "$tim" "$bin" scan "$work/$c" --format json --output "$out" 2>"$work/$c.err"
