@@ -455,13 +455,16 @@ wait:
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-timer.C:
+			// Counted before the swap, so that the goroutine's decrement
+			// never comes first.
+			abandonedEvaluations.Add(1)
 			if !state.CompareAndSwap(evalRunning, evalAbandoned) {
 				// It finished as the time ran out: use its result.
+				abandonedEvaluations.Add(-1)
 				err := <-done
 				*res = own
 				return err
 			}
-			abandonedEvaluations.Add(1)
 			break wait
 		}
 	}
