@@ -29,6 +29,11 @@ type Config struct {
 	RequireIgnoreReason bool         `yaml:"require_ignore_reason"`
 	Rules               rules.Config `yaml:"rules"`
 	Owners              []OwnerRule  `yaml:"owners"`
+	// AllowNewIgnores lets an ignore comment that a change adds hide a
+	// finding the same change introduces, under --new-since. Off by
+	// default: read from the base revision, so a pull request cannot turn
+	// it on for itself.
+	AllowNewIgnores bool `yaml:"allow_new_ignores"`
 }
 
 // OwnerRule maps findings to the people who must act on them in PR

@@ -71,6 +71,42 @@ type Report struct {
 	Comparison *Comparison `json:"comparison,omitempty"`
 	// Baseline is set by --baseline.
 	Baseline *BaselineStatus `json:"baseline,omitempty"`
+	// Gate is set by --new-since: what the change does to the settings
+	// that judge it.
+	Gate *Gate `json:"gate,omitempty"`
+}
+
+// Gate kinds: what a change did to the settings that judge it.
+const (
+	GateSetting     = "setting"     // a key of the config file changed
+	GateBaseline    = "baseline"    // entries added to the baseline file
+	GateSuppression = "suppression" // an ignore comment the change added
+)
+
+// Gate says where the settings that judged a change came from and what
+// the change itself did to them. With --new-since the config file and the
+// baseline are read from the base revision (--config-from base), so a pull
+// request cannot loosen its own gate; its edits are listed here instead,
+// for reviewers, and are not in effect.
+type Gate struct {
+	// From is "base" (the settings of BaseCommit judged the change) or
+	// "head" (--config-from head: the change's own settings).
+	From       string       `json:"from"`
+	BaseCommit string       `json:"base_commit,omitempty"`
+	Changes    []GateChange `json:"changes"`
+}
+
+// GateChange is one edit of the gate.
+type GateChange struct {
+	Kind    string `json:"kind"`    // GateSetting, GateBaseline, GateSuppression
+	Subject string `json:"subject"` // the setting, the baseline file, the check ID
+	Detail  string `json:"detail"`  // base → head for a setting; the reason of an ignore
+	// Range is where an added ignore comment is; empty otherwise.
+	Range Range `json:"range"`
+	// Applied says whether the edit took effect in this run: false for
+	// settings and baselines read from the base, and for an ignore that
+	// would hide a finding the change introduced.
+	Applied bool `json:"applied"`
 }
 
 // Comparison is the outcome of --new-since: the findings of the working

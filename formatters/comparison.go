@@ -177,3 +177,92 @@ func markdownResolved(r finding.Report, budget int) string {
 	}
 	return s + "\n"
 }
+
+// gateLine describes one gate change in plain words (unescaped).
+func gateLine(c finding.GateChange) string {
+	state := "not applied"
+	if c.Applied {
+		state = "applied"
+	}
+	switch c.Kind {
+	case finding.GateSetting:
+		return fmt.Sprintf("setting %s changed: %s (%s)", c.Subject, c.Detail, state)
+	case finding.GateBaseline:
+		return fmt.Sprintf("baseline %s: %s (%s)", c.Subject, c.Detail, state)
+	case finding.GateSuppression:
+		reason := c.Detail
+		if reason == "" {
+			reason = "no reason given"
+		}
+		if c.Applied {
+			state = "hides a finding that was already there"
+		} else {
+			state = "not honoured: the finding is new in this change"
+		}
+		return fmt.Sprintf("ignore added for %s at %s: %q (%s)", c.Subject, location(lineOnlyStart(c.Range)), reason, state)
+	}
+	return c.Kind + " " + c.Subject + ": " + c.Detail
+}
+
+// gateHeading says whose settings judged the change.
+func gateHeading(g *finding.Gate) string {
+	if g.From == "base" {
+		return fmt.Sprintf("This change edits the settings that judge it (judged with those of the base %s):", shortSHA(g.BaseCommit))
+	}
+	return "This change edits the settings that judge it (--config-from head: its own settings judged it):"
+}
+
+// gate prints what the change did to its own gate (--new-since).
+func (p *textPrinter) gate(r finding.Report) {
+	g := r.Gate
+	if g == nil || len(g.Changes) == 0 {
+		return
+	}
+	p.printf("%s\n", p.paint(ansiYellow, gateHeading(g)))
+	for _, c := range g.Changes {
+		p.printf("  %s\n", terminalSafe(oneLine(gateLine(c))))
+	}
+}
+
+// markdownGate is the gate paragraph of the markdown summary.
+func markdownGate(r finding.Report) string {
+	g := r.Gate
+	if g == nil || len(g.Changes) == 0 {
+		return ""
+	}
+	s := "**" + gateHeading(g) + "**\n\n"
+	for _, c := range g.Changes {
+		s += "- " + markdownText(gateLine(c), markdownMessageRunes) + "\n"
+	}
+	return s + "\n"
+}
+
+type jsonGate struct {
+	From       string           `json:"from"`
+	BaseCommit string           `json:"base_commit,omitempty"`
+	Changes    []jsonGateChange `json:"changes"`
+}
+
+type jsonGateChange struct {
+	Kind    string     `json:"kind"`
+	Subject string     `json:"subject"`
+	Detail  string     `json:"detail"`
+	Range   *jsonRange `json:"range,omitempty"`
+	Applied bool       `json:"applied"`
+}
+
+func jsonGateOf(g *finding.Gate) *jsonGate {
+	if g == nil {
+		return nil
+	}
+	out := &jsonGate{From: g.From, BaseCommit: g.BaseCommit, Changes: make([]jsonGateChange, 0, len(g.Changes))}
+	for _, c := range g.Changes {
+		jc := jsonGateChange{Kind: c.Kind, Subject: c.Subject, Detail: c.Detail, Applied: c.Applied}
+		if c.Range.File != "" {
+			rg := jsonRangeOf(c.Range)
+			jc.Range = &rg
+		}
+		out.Changes = append(out.Changes, jc)
+	}
+	return out
+}

@@ -30,6 +30,9 @@ type jsonReport struct {
 	// Comparison and Baseline are present with --new-since, --baseline.
 	Comparison *jsonComparison `json:"comparison,omitempty"`
 	Baseline   *jsonBaseline   `json:"baseline,omitempty"`
+	// Gate is present with --new-since: what the change did to the
+	// settings that judge it.
+	Gate *jsonGate `json:"gate,omitempty"`
 }
 
 type jsonTool struct {
@@ -157,6 +160,7 @@ func (j jsonFormatter) Format(w io.Writer, r finding.Report) error {
 	}
 	out.Comparison = jsonComparisonOf(r.Comparison)
 	out.Baseline = jsonBaselineOf(r.Baseline)
+	out.Gate = jsonGateOf(r.Gate)
 	for _, n := range r.Notes {
 		jn := jsonNote{Kind: string(n.Kind), Message: n.Message}
 		if n.Range.File != "" {

@@ -64,6 +64,7 @@ func (m markdownFormatter) Format(w io.Writer, r finding.Report) error {
 	}
 
 	b.WriteString(markdownComparison(r))
+	b.WriteString(markdownGate(r))
 
 	stats := markdownStats(r.Stats)
 	budget := maxMarkdownBytes - markdownReserve - len(stats)

@@ -55,6 +55,7 @@ func (t textFormatter) Format(w io.Writer, r finding.Report) error {
 	}
 	p.notes(r.Notes)
 	p.comparison(r)
+	p.gate(r)
 	p.summary(r)
 	_, err := w.Write(neutralizeLogCommands(p.buf.Bytes()))
 	return err

@@ -83,26 +83,43 @@ type classification struct {
 	introduced []int // indexes into the head findings
 	unchanged  []int
 	resolved   []finding.Finding // base findings, base paths
+	// newIgnores are head findings suppressed by an ignore comment that
+	// did not suppress them at the base: the change added it (or moved the
+	// finding under it). Those in newFindings were not at the base at all.
+	newIgnores  []int
+	newFindings map[int]bool
 }
 
 // classify matches head findings (fingerprints assigned by the scan) with
 // base findings already renamed to head names (mapped, same order as
-// base). Suppressed head findings are left alone. A head finding out of
-// scope (its root module not affected by the change) is unchanged without
-// looking. A base finding counts when it was active.
+// base). Suppressed head findings are left alone, except that one an
+// ignore comment hides in the head but not at the base is listed in
+// newIgnores. A head finding out of scope (its root module not affected by
+// the change) is unchanged without looking. A base finding counts when it
+// was active.
 func classify(head []finding.Finding, inScope func(finding.Finding) bool, base, mapped []finding.Finding) classification {
 	baseFP := finding.Fingerprints(mapped)
 	active := map[string]bool{}
+	ignoredAtBase := map[string]bool{}
 	for i, fp := range baseFP {
-		if base[i].Suppressed == nil {
+		switch {
+		case base[i].Suppressed == nil:
 			active[fp] = true
+		case isIgnoreComment(base[i].Suppressed):
+			ignoredAtBase[fp] = true
 		}
 	}
 	headFP := map[string]bool{}
-	var c classification
+	c := classification{newFindings: map[int]bool{}}
 	for i, f := range head {
 		headFP[f.Fingerprint] = true
 		if f.Suppressed != nil {
+			if isIgnoreComment(f.Suppressed) && inScope(f) && !ignoredAtBase[f.Fingerprint] {
+				c.newIgnores = append(c.newIgnores, i)
+				if !active[f.Fingerprint] {
+					c.newFindings[i] = true
+				}
+			}
 			continue
 		}
 		if !inScope(f) || active[f.Fingerprint] {
@@ -117,4 +134,10 @@ func classify(head []finding.Finding, inScope func(finding.Finding) bool, base, 
 		}
 	}
 	return c
+}
+
+// isIgnoreComment reports whether a suppression comes from an ignore
+// comment in the code (not the baseline file or the comparison itself).
+func isIgnoreComment(s *finding.Suppression) bool {
+	return s != nil && s.Kind != SuppressionKind && s.Kind != "baseline"
 }

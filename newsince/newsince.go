@@ -79,6 +79,11 @@ type Options struct {
 	// os.Getenv when nil.
 	Getenv func(string) string
 	Logger *slog.Logger
+	// HonourNewIgnores lets an ignore comment the change adds hide a
+	// finding the change introduces (the base's allow_new_ignores). By
+	// default it does not: the finding counts, and the ignore is listed
+	// in Report.Gate either way.
+	HonourNewIgnores bool
 
 	// ScanHead, when set, scans the working tree instead of Compare's head
 	// argument: with onlyRoots set to the root modules the change can
@@ -267,7 +272,7 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 			return head, err
 		}
 		log.Debug("new-since: no Terraform changes", "base", short(baseCommit), "head_root_modules", head.Stats.RootModules, "base_root_modules", 0)
-		return finish(head, classification{unchanged: activeIndexes(head.Findings)}, out, nil, ref), nil
+		return finish(head, classification{unchanged: activeIndexes(head.Findings)}, out, nil, ref, opts.HonourNewIgnores), nil
 	}
 
 	wt, err := g.addWorktree(ctx, baseCommit)
@@ -402,7 +407,7 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		"changed_files", len(cs), "affected_root_modules", len(affected),
 		"head_root_modules", head.Stats.RootModules, "unaffected_root_modules", out.UnaffectedRootModules, "base_root_modules", out.BaseRootModules,
 		"introduced", len(c.introduced), "unchanged", len(c.unchanged), "resolved", len(c.resolved))
-	return finish(head, c, out, cf, ref), nil
+	return finish(head, c, out, cf, ref, opts.HonourNewIgnores), nil
 }
 
 // hidden reports whether a repository path is inside a hidden directory.
@@ -429,12 +434,30 @@ func relocate(f finding.Finding, conv func(string) string) finding.Finding {
 }
 
 // finish marks the head report with the classification.
-func finish(head finding.Report, c classification, cmp *finding.Comparison, cf *causeFinder, ref string) finding.Report {
+func finish(head finding.Report, c classification, cmp *finding.Comparison, cf *causeFinder, ref string, honourNewIgnores bool) finding.Report {
 	fs := append([]finding.Finding(nil), head.Findings...)
 	reason := fmt.Sprintf("present at %s (%s)", ref, short(cmp.BaseCommit))
 	for _, i := range c.unchanged {
 		fs[i].Suppressed = &finding.Suppression{Kind: SuppressionKind, Reason: reason}
 	}
+	if len(c.newIgnores) > 0 && head.Gate == nil {
+		head.Gate = &finding.Gate{}
+	}
+	for _, i := range c.newIgnores {
+		// An ignore the change adds is listed for the reviewers. It does
+		// not excuse a finding the change introduces: that one stays
+		// active (and counts) unless the base's settings allow new
+		// ignores.
+		sp := fs[i].Suppressed
+		applied := honourNewIgnores || !c.newFindings[i]
+		head.Gate.Changes = append(head.Gate.Changes, finding.GateChange{
+			Kind: finding.GateSuppression, Subject: fs[i].RuleID, Detail: sp.Reason, Range: sp.Range, Applied: applied})
+		if !applied {
+			fs[i].Suppressed = nil
+			c.introduced = append(c.introduced, i)
+		}
+	}
+	slices.Sort(c.introduced)
 	for _, i := range c.introduced {
 		if cf != nil {
 			fs[i].Cause = cf.find(fs[i])

@@ -21,6 +21,8 @@ type compareFlags struct {
 	fallback choiceFlag
 	scope    choiceFlag
 	baseline string
+	// configFrom says whose settings judge the change with --new-since.
+	configFrom choiceFlag
 }
 
 func addCompareFlags(fl *pflag.FlagSet, f *compareFlags) {
@@ -29,6 +31,8 @@ func addCompareFlags(fl *pflag.FlagSet, f *compareFlags) {
 	fl.Var(&f.fallback, "new-since-fallback", "when --new-since cannot compare (unknown ref, shallow clone, base that does not parse): fail (exit 2, default) or all (report every finding)")
 	f.scope = newChoice("affected", "all")
 	fl.Var(&f.scope, "new-since-scan", "with --new-since, which root modules of the working tree to scan: affected (those the change can affect; the others' findings are unchanged by construction) or all (every finding in the output, e.g. for a SARIF upload to code scanning)")
+	f.configFrom = newChoice("base", "head")
+	fl.Var(&f.configFrom, "config-from", "with --new-since, which revision's config file and --baseline judge the change: base (default; what the change does to them is listed, not applied) or head")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings absent from this baseline file (see `tfreview baseline`); its findings are suppressed and stale entries counted")
 }
 
@@ -54,12 +58,16 @@ func (f *choiceFlag) Set(s string) error {
 // scanAndCompare scans with opts and applies --baseline, then
 // --new-since. With --new-since (and --new-since-scan=affected) the
 // comparison decides which root modules of the working tree are scanned.
-func scanAndCompare(ctx context.Context, f compareFlags, opts scanner.Options) (finding.Report, error) {
+//
+// j, set with --new-since, says which revision's settings judge the change
+// (see judgeChange); honourNewIgnores is the judging config's
+// allow_new_ignores.
+func scanAndCompare(ctx context.Context, f compareFlags, opts scanner.Options, j *judgement, honourNewIgnores bool) (finding.Report, error) {
 	var b *baseline.File
 	var src []byte
 	if f.baseline != "" {
 		var err error
-		if b, src, err = baseline.Read(f.baseline); err != nil {
+		if b, src, err = j.readBaseline(ctx, f.baseline); err != nil {
 			return finding.Report{}, err
 		}
 	}
@@ -72,7 +80,7 @@ func scanAndCompare(ctx context.Context, f compareFlags, opts scanner.Options) (
 		}
 		return rep, err
 	}
-	nopts := newsince.Options{Ref: f.newSince, Scan: opts, FallbackAll: f.fallback.value == "all", Logger: opts.Logger}
+	nopts := newsince.Options{Ref: f.newSince, Scan: opts, FallbackAll: f.fallback.value == "all", Logger: opts.Logger, HonourNewIgnores: honourNewIgnores}
 	if f.newSince != "" && f.scope.value != "all" {
 		nopts.ScanHead = scan
 		return newsince.Compare(ctx, finding.Report{}, nopts)

@@ -91,9 +91,17 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 		args = []string{"."}
 	}
 	args = dirsOfFiles(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	cfg, err := loadConfig(f.configPath, args[0])
 	if err != nil {
 		return exitError, withCode(exitError, err)
+	}
+	var judge *judgement
+	if f.compare.newSince != "" {
+		if judge, cfg, err = judgeChange(ctx, f.compare, f.configPath, args[0], cfg); err != nil {
+			return exitError, withCode(exitError, err)
+		}
 	}
 	opts, failOn, err := scanOptions(cmd, f, cfg, args)
 	if err != nil {
@@ -115,12 +123,11 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 	}
 	defer outs.close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	rep, err := scanAndCompare(ctx, f.compare, opts)
+	rep, err := scanAndCompare(ctx, f.compare, opts, judge, cfg.AllowNewIgnores)
 	if err != nil {
 		return exitError, withCode(exitError, err)
 	}
+	judge.attach(&rep)
 	rep.Tool = finding.Tool{Name: "tfreview", Version: version, URI: "https://github.com/tfreview/tfreview"}
 
 	for _, o := range outs.list {

@@ -140,6 +140,7 @@ func (s summary) render() string {
 		w.write("> [!NOTE]\n> " + Text(n) + "\n\n")
 	}
 	w.write(s.countsTable() + "\n")
+	s.writeGate(w)
 	s.writeOwners(w)
 	s.writeGroups(w, "Findings "+s.scopePhrase(), s.In, true, false)
 	if len(s.Out) > 0 {
@@ -347,6 +348,54 @@ func (s summary) writeIgnored(w *budget) {
 			w.omitted += len(expired)
 		}
 	}
+}
+
+// writeGate lists what the change did to the settings that judge it
+// (--new-since): reviewers see a loosened gate even when nothing fails.
+func (s summary) writeGate(w *budget) {
+	g := s.Report.Gate
+	if g == nil || len(g.Changes) == 0 {
+		return
+	}
+	var b strings.Builder
+	if g.From == "base" {
+		fmt.Fprintf(&b, "> [!WARNING]\n> **This change edits the settings that judge it.** It was judged with the settings of the base %s; its own edits below are not in effect.\n", Code(shortCommit(g.BaseCommit)))
+	} else {
+		b.WriteString("> [!WARNING]\n> **This change edits the settings that judge it**, and was judged with them (`--config-from head`).\n")
+	}
+	for _, c := range g.Changes {
+		state := "not applied"
+		if c.Applied {
+			state = "applied"
+		}
+		switch c.Kind {
+		case finding.GateSetting:
+			fmt.Fprintf(&b, "> - setting %s: %s (%s)\n", Code(c.Subject), Text(Truncate(c.Detail, 300)), state)
+		case finding.GateBaseline:
+			fmt.Fprintf(&b, "> - baseline %s: %s (%s)\n", Code(c.Subject), Text(Truncate(c.Detail, 300)), state)
+		case finding.GateSuppression:
+			reason := c.Detail
+			if reason == "" {
+				reason = "no reason given"
+			}
+			what := "hides a finding that was already there"
+			if !c.Applied {
+				what = "not honoured: the finding is new in this change"
+			}
+			fmt.Fprintf(&b, "> - ignore added for %s at %s: %s (%s)\n", Text(c.Subject),
+				s.Links.location(s.repoPath(c.Range.File), c.Range), Text(Truncate(reason, 200)), what)
+		}
+	}
+	if !w.write(b.String() + "\n") {
+		w.omitted += len(g.Changes)
+	}
+}
+
+func shortCommit(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
 }
 
 func (s summary) writeNotes(w *budget) {
