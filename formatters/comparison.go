@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/safetext"
 )
 
 // This file renders what --new-since and --baseline add to a report: the
@@ -11,7 +12,7 @@ import (
 
 // causeText describes a cause for the text format, escaped.
 func causeText(c finding.Cause) string {
-	s := "caused by " + terminalSafe(oneLine(c.Message)) + " at " + terminalSafe(location(lineOnly(c.Range)))
+	s := "caused by " + safetext.Visible(oneLine(c.Message)) + " at " + safetext.Visible(location(lineOnly(c.Range)))
 	if c.Deleted {
 		s += " (deleted; line in the base)"
 	}
@@ -21,7 +22,7 @@ func causeText(c finding.Cause) string {
 // comparison prints the --new-since and --baseline summary lines.
 func (p *textPrinter) comparison(r finding.Report) {
 	if b := r.Baseline; b != nil {
-		p.printf("Baseline %s: %s suppressed", terminalSafe(b.File), plural(b.Matched, "recorded finding"))
+		p.printf("Baseline %s: %s suppressed", safetext.Visible(b.File), plural(b.Matched, "recorded finding"))
 		if b.Stale > 0 {
 			p.printf(", %d stale %s (fixed since; `tfreview baseline --update` drops them)", b.Stale, pluralWord(b.Stale, "entry", "entries"))
 		}
@@ -32,15 +33,15 @@ func (p *textPrinter) comparison(r finding.Report) {
 		return
 	}
 	if c.Skipped != "" {
-		p.printf("%s %s; every finding is reported.\n", p.paint(ansiYellow, "Not compared:"), terminalSafe(oneLine(c.Skipped)))
+		p.printf("%s %s; every finding is reported.\n", p.paint(ansiYellow, "Not compared:"), safetext.Visible(oneLine(c.Skipped)))
 		return
 	}
 	p.printf("Compared with %s (%s): %d introduced, %d unchanged (not shown), %d resolved%s.\n",
-		terminalSafe(c.Ref), terminalSafe(shortSHA(c.BaseCommit)), c.Introduced, c.Unchanged, len(c.Resolved), unaffected(c))
+		safetext.Visible(c.Ref), safetext.Visible(shortSHA(c.BaseCommit)), c.Introduced, c.Unchanged, len(c.Resolved), unaffected(c))
 	for _, f := range c.Resolved {
-		line := fmt.Sprintf("  %s %s %s  %s", p.paint(ansiBold, "resolved"), p.severity(f.Severity), terminalSafe(f.RuleID), terminalSafe(location(lineOnly(f.Range))))
+		line := fmt.Sprintf("  %s %s %s  %s", p.paint(ansiBold, "resolved"), p.severity(f.Severity), safetext.Visible(f.RuleID), safetext.Visible(location(lineOnly(f.Range))))
 		if f.Resource != "" {
-			line += " in " + terminalSafe(f.Resource)
+			line += " in " + safetext.Visible(f.Resource)
 		}
 		p.printf("%s\n", line)
 	}

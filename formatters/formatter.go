@@ -10,18 +10,23 @@
 // Line-only ranges (Trivy) never get columns anywhere.
 //
 // Every string in a finding may come from a crafted Terraform file. Each
-// format escapes it for its consumer: terminalSafe for the text format,
+// format escapes it for its consumer: safetext.Visible for the text format,
 // markdownText for markdown, the @actions/core rules for github commands,
-// and the JSON and XML encoders elsewhere.
+// and the JSON and XML encoders elsewhere. Any format may be printed into
+// a CI job log, so New wraps each one in safetext.NeutralizeRunnerCommands
+// with an escape its consumer decodes (the github format, whose lines are
+// commands by design, escapes its values itself).
 package formatters
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/safetext"
 )
 
 // Formatter writes a report in one output format.
@@ -41,21 +46,24 @@ type Options struct {
 	ShowSuppressed bool
 }
 
-// formats is the registry, in the order Names reports it.
+// formats is the registry, in the order Names reports it. escape spells a
+// character so the format's reader still sees it but a CI runner does not
+// (nil: the format escapes its values itself).
 var formats = []struct {
-	name string
-	doc  string
-	make func(Options) Formatter
+	name   string
+	doc    string
+	make   func(Options) Formatter
+	escape safetext.Escape
 }{
-	{"text", "human-readable, grouped by file, with source snippets", func(o Options) Formatter { return textFormatter{o} }},
-	{"json", "tfreview's versioned JSON schema (docs/json-format.md)", func(o Options) Formatter { return jsonFormatter{o} }},
-	{"sarif", "SARIF 2.1.0 for GitHub code scanning", func(o Options) Formatter { return sarifFormatter{o} }},
-	{"rdjson", "reviewdog DiagnosticResult JSON", func(o Options) Formatter { return rdjsonFormatter{o} }},
-	{"rdjsonl", "reviewdog Diagnostic JSON lines", func(o Options) Formatter { return rdjsonlFormatter{o} }},
-	{"checkstyle", "Checkstyle XML", func(o Options) Formatter { return checkstyleFormatter{o} }},
-	{"junit", "JUnit XML, one test suite per file", func(o Options) Formatter { return junitFormatter{o} }},
-	{"github", "GitHub Actions workflow commands (annotations)", func(o Options) Formatter { return githubFormatter{o} }},
-	{"markdown", "Markdown summary for a pull-request comment or job summary", func(o Options) Formatter { return markdownFormatter{o} }},
+	{"text", "human-readable, grouped by file, with source snippets", func(o Options) Formatter { return textFormatter{o} }, safetext.TextEscape},
+	{"json", "tfreview's versioned JSON schema (docs/json-format.md)", func(o Options) Formatter { return jsonFormatter{o} }, safetext.JSONEscape},
+	{"sarif", "SARIF 2.1.0 for GitHub code scanning", func(o Options) Formatter { return sarifFormatter{o} }, safetext.JSONEscape},
+	{"rdjson", "reviewdog DiagnosticResult JSON", func(o Options) Formatter { return rdjsonFormatter{o} }, safetext.JSONEscape},
+	{"rdjsonl", "reviewdog Diagnostic JSON lines", func(o Options) Formatter { return rdjsonlFormatter{o} }, safetext.JSONEscape},
+	{"checkstyle", "Checkstyle XML", func(o Options) Formatter { return checkstyleFormatter{o} }, safetext.XMLEscape},
+	{"junit", "JUnit XML, one test suite per file", func(o Options) Formatter { return junitFormatter{o} }, safetext.XMLEscape},
+	{"github", "GitHub Actions workflow commands (annotations)", func(o Options) Formatter { return githubFormatter{o} }, nil},
+	{"markdown", "Markdown summary for a pull-request comment or job summary", func(o Options) Formatter { return markdownFormatter{o} }, safetext.XMLEscape},
 }
 
 // Names lists the format names New accepts.
@@ -81,10 +89,29 @@ func Describe(name string) string {
 func New(name string, opts Options) (Formatter, error) {
 	for _, f := range formats {
 		if strings.EqualFold(f.name, name) {
-			return f.make(opts), nil
+			if f.escape == nil {
+				return f.make(opts), nil
+			}
+			return runnerSafe{f.make(opts), f.escape}, nil
 		}
 	}
 	return nil, fmt.Errorf("unknown output format %q (want one of %s)", name, strings.Join(Names(), ", "))
+}
+
+// runnerSafe writes a format's output with every runner command in it
+// neutralised: a report is printed to a job log as often as to a file.
+type runnerSafe struct {
+	f      Formatter
+	escape safetext.Escape
+}
+
+func (rs runnerSafe) Format(w io.Writer, r finding.Report) error {
+	var buf bytes.Buffer
+	if err := rs.f.Format(&buf, r); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.NeutralizeRunnerCommands(buf.Bytes(), rs.escape))
+	return err
 }
 
 // shown returns the findings a formatter lists: all of them with

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/safetext"
 )
 
 // githubFormatter writes GitHub Actions workflow commands, one line per
@@ -36,13 +37,19 @@ func githubLevel(s finding.Severity) string {
 	return "warning"
 }
 
-// githubData escapes a command's message (escapeData in command.ts).
+// githubData escapes a command's message (escapeData in command.ts), and
+// breaks any legacy "##[" command in it, which the runner looks for
+// anywhere in a line. The runner has no escape for '#', so the visible
+// \x23 of the text format is shown.
 func githubData(s string) string {
+	s = safetext.NeutralizeLegacyCommands(s, safetext.TextEscape)
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }
 
-// githubProperty escapes a property value (escapeProperty in command.ts).
+// githubProperty escapes a property value (escapeProperty in command.ts),
+// legacy commands broken as in githubData.
 func githubProperty(s string) string {
+	s = safetext.NeutralizeLegacyCommands(s, safetext.TextEscape)
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/yuin/goldmark/renderer/html"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/safetext"
 )
 
 // hostile are strings a crafted Terraform file can put into a finding:
@@ -131,13 +132,16 @@ func TestGitHubHostile(t *testing.T) {
 		}
 		if i < len(r.Findings) {
 			f := r.Findings[i]
-			if props["file"] != f.Range.File {
+			// A legacy runner command ("##[", "##vso[") is the only thing
+			// changed, shown as the text format shows it.
+			legacyFree := func(s string) string { return safetext.NeutralizeLegacyCommands(s, safetext.TextEscape) }
+			if props["file"] != legacyFree(f.Range.File) {
 				t.Errorf("line %d: file %q, want %q", i, props["file"], f.Range.File)
 			}
-			if !strings.HasPrefix(data, f.Message) {
+			if !strings.HasPrefix(data, legacyFree(f.Message)) {
 				t.Errorf("line %d: message %q does not round-trip %q", i, data, f.Message)
 			}
-			if !strings.Contains(props["title"], f.Title) {
+			if !strings.Contains(props["title"], legacyFree(f.Title)) {
 				t.Errorf("line %d: title %q does not round-trip %q", i, props["title"], f.Title)
 			}
 		}
@@ -258,8 +262,8 @@ func TestTerminalSafe(t *testing.T) {
 		"line\u2028sep":     `line\u2028sep`,
 		"zero\u200dwidthok": "zero\u200dwidthok",
 	} {
-		if got := terminalSafe(in); got != want {
-			t.Errorf("terminalSafe(%q) = %q, want %q", in, got, want)
+		if got := safetext.Visible(in); got != want {
+			t.Errorf("safetext.Visible(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

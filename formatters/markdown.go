@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/safetext"
 )
 
 // maxMarkdownBytes keeps the markdown under GitHub's limit for an issue or
@@ -170,7 +171,7 @@ func markdownText(s string, limit int) string {
 	if limit > 0 && utf8.RuneCountInString(s) > limit {
 		s = string([]rune(s)[:limit]) + "…"
 	}
-	s = terminalSafe(strings.TrimSpace(oneLine(s)))
+	s = safetext.Visible(strings.TrimSpace(oneLine(s)))
 	var b strings.Builder
 	for _, r := range s {
 		switch {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/safetext"
 )
 
 // maxSnippetLines caps the source lines shown for one finding; Trivy ranges
@@ -49,7 +50,7 @@ func (t textFormatter) Format(w io.Writer, r finding.Report) error {
 			if name == "" {
 				name = "(no file)"
 			}
-			p.printf("%s\n\n", p.paint(ansiBold, terminalSafe(name)))
+			p.printf("%s\n\n", p.paint(ansiBold, safetext.Visible(name)))
 		}
 		p.finding(f)
 	}
@@ -57,38 +58,8 @@ func (t textFormatter) Format(w io.Writer, r finding.Report) error {
 	p.comparison(r)
 	p.gate(r)
 	p.summary(r)
-	_, err := w.Write(neutralizeLogCommands(p.buf.Bytes()))
+	_, err := w.Write(p.buf.Bytes()) // New neutralises runner commands
 	return err
-}
-
-// neutralizeLogCommands escapes the first character of any line that a CI
-// runner would read as a command: GitHub Actions trims leading whitespace
-// and acts on "::", Azure Pipelines and TeamCity on "##". Text output is
-// often printed straight into a CI log, and some lines (a file header, a
-// message) start with untrusted text; tfreview's own lines never start
-// with either sequence, so only crafted text is changed.
-func neutralizeLogCommands(out []byte) []byte {
-	lines := bytes.SplitAfter(out, []byte("\n"))
-	changed := false
-	for i, l := range lines {
-		rest := bytes.TrimLeft(l, " \t")
-		for bytes.HasPrefix(rest, []byte("\x1b[")) { // leading SGR colour codes
-			end := bytes.IndexByte(rest, 'm')
-			if end < 0 {
-				break
-			}
-			rest = bytes.TrimLeft(rest[end+1:], " \t")
-		}
-		if bytes.HasPrefix(rest, []byte("::")) || bytes.HasPrefix(rest, []byte("##")) {
-			at := len(l) - len(rest)
-			lines[i] = append(append(append([]byte{}, l[:at]...), fmt.Sprintf(`\x%02x`, rest[0])...), rest[1:]...)
-			changed = true
-		}
-	}
-	if !changed {
-		return out
-	}
-	return bytes.Join(lines, nil)
 }
 
 func (p *textPrinter) printf(format string, args ...any) { fmt.Fprintf(&p.buf, format, args...) }
@@ -108,18 +79,18 @@ func (p *textPrinter) severity(s finding.Severity) string {
 }
 
 func (p *textPrinter) finding(f finding.Finding) {
-	head := fmt.Sprintf("  %s %s  %s", p.severity(f.Severity), p.paint(ansiBold, terminalSafe(f.RuleID)), terminalSafe(f.Title))
+	head := fmt.Sprintf("  %s %s  %s", p.severity(f.Severity), p.paint(ansiBold, safetext.Visible(f.RuleID)), safetext.Visible(f.Title))
 	if f.Suppressed != nil {
 		head += "  " + p.paint(ansiDim, "[suppressed]")
 	}
 	p.printf("%s\n", head)
 
-	where := "    at " + p.paint(ansiCyan, terminalSafe(location(f.Range)))
+	where := "    at " + p.paint(ansiCyan, safetext.Visible(location(f.Range)))
 	if f.Resource != "" {
-		where += " in " + terminalSafe(f.Resource)
+		where += " in " + safetext.Visible(f.Resource)
 	}
 	if f.AttributePath != "" {
-		where += " (" + terminalSafe(f.AttributePath) + ")"
+		where += " (" + safetext.Visible(f.AttributePath) + ")"
 	}
 	p.printf("%s\n", where)
 	if f.Message != "" {
@@ -133,7 +104,7 @@ func (p *textPrinter) finding(f finding.Finding) {
 
 	var extra []string
 	for _, cs := range f.CallSites {
-		extra = append(extra, "via "+terminalSafe(cs.Module)+" at "+terminalSafe(location(lineOnly(cs.Range))))
+		extra = append(extra, "via "+safetext.Visible(cs.Module)+" at "+safetext.Visible(location(lineOnly(cs.Range))))
 	}
 	if c := f.Cause; c != nil {
 		extra = append(extra, causeText(*c))
@@ -146,12 +117,12 @@ func (p *textPrinter) finding(f finding.Finding) {
 	}
 	switch {
 	case f.Fix != nil:
-		extra = append(extra, p.paint(ansiBold, "fix available")+": "+terminalSafe(oneLine(f.Fix.Description)))
+		extra = append(extra, p.paint(ansiBold, "fix available")+": "+safetext.Visible(oneLine(f.Fix.Description)))
 	case f.NoFixReason != "":
-		extra = append(extra, "no automatic fix: "+terminalSafe(oneLine(f.NoFixReason)))
+		extra = append(extra, "no automatic fix: "+safetext.Visible(oneLine(f.NoFixReason)))
 	}
 	if u := f.DocURL(); u != "" {
-		extra = append(extra, "docs: "+terminalSafe(u))
+		extra = append(extra, "docs: "+safetext.Visible(u))
 	}
 	for _, e := range extra {
 		p.printf("    %s\n", e)
@@ -164,15 +135,15 @@ func (p *textPrinter) finding(f finding.Finding) {
 // suppressionText describes an ignore for the text format, escaped.
 func suppressionText(s finding.Suppression) string {
 	var b strings.Builder
-	b.WriteString(terminalSafe(s.Kind))
+	b.WriteString(safetext.Visible(s.Kind))
 	if s.Range.File != "" {
-		b.WriteString(" ignore at " + terminalSafe(location(lineOnly(s.Range))))
+		b.WriteString(" ignore at " + safetext.Visible(location(lineOnly(s.Range))))
 	}
 	if s.Expires != "" {
-		b.WriteString(", expires " + terminalSafe(s.Expires))
+		b.WriteString(", expires " + safetext.Visible(s.Expires))
 	}
 	if s.Reason != "" {
-		b.WriteString(": " + terminalSafe(oneLine(s.Reason)))
+		b.WriteString(": " + safetext.Visible(oneLine(s.Reason)))
 	}
 	return b.String()
 }
@@ -182,7 +153,7 @@ func suppressionText(s finding.Suppression) string {
 // output at the margin.
 func (p *textPrinter) block(indent, s string) {
 	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		p.printf("%s%s\n", indent, terminalSafe(l))
+		p.printf("%s%s\n", indent, safetext.Visible(l))
 	}
 }
 
@@ -273,9 +244,9 @@ func (p *textPrinter) notes(ns []finding.Note) {
 	for _, n := range ns {
 		line := "  "
 		if n.Range.File != "" {
-			line += p.paint(ansiCyan, terminalSafe(location(lineOnly(n.Range)))) + ": "
+			line += p.paint(ansiCyan, safetext.Visible(location(lineOnly(n.Range)))) + ": "
 		}
-		line += terminalSafe(oneLine(n.Message)) + " " + p.paint(ansiDim, "["+terminalSafe(string(n.Kind))+"]")
+		line += safetext.Visible(oneLine(n.Message)) + " " + p.paint(ansiDim, "["+safetext.Visible(string(n.Kind))+"]")
 		p.printf("%s\n", line)
 	}
 	p.printf("\n")
@@ -309,7 +280,7 @@ func (p *textPrinter) summary(r finding.Report) {
 		plural(st.Files, "file"), plural(st.RootModules, "root module"),
 		plural(st.Resources, "resource"), plural(st.ChecksRun, "check"))
 	if len(st.Engines) > 0 {
-		p.printf(" (%s)", terminalSafe(strings.Join(st.Engines, ", ")))
+		p.printf(" (%s)", safetext.Visible(strings.Join(st.Engines, ", ")))
 	}
 	p.printf(".\n")
 	if st.Filtered > 0 {

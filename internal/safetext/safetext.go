@@ -103,12 +103,12 @@ func XMLEscape(c byte) string { return fmt.Sprintf("&#%d;", c) }
 // the line. Both matches use culture-sensitive comparison, which skips
 // ignorable characters (zero-width spaces and joiners, U+FEFF, soft
 // hyphen, other format characters), so those are skipped here too, as are
-// our own ANSI colour codes. Azure Pipelines and TeamCity act on "##" at
-// the start of a line, so that is escaped as well.
+// our own ANSI colour codes. Azure Pipelines' "##vso[" and TeamCity's
+// "##teamcity[" are broken by the same rule: "##", letters, "[".
 //
-// tfreview's own lines never start with ":" or "#" and never contain "##",
-// so only crafted text changes; with JSONEscape or XMLEscape the decoded
-// document is unchanged.
+// tfreview's own lines never start with "::" and never contain "##[" or
+// "##word[", so only crafted text changes; with JSONEscape or XMLEscape
+// the decoded document is unchanged.
 func NeutralizeRunnerCommands(out []byte, esc Escape) []byte {
 	var marks []int
 	for start := 0; start < len(out); {
@@ -122,7 +122,7 @@ func NeutralizeRunnerCommands(out []byte, esc Escape) []byte {
 	return applyMarks(out, marks, esc)
 }
 
-// NeutralizeLegacyCommands escapes only "##[" anywhere: for the values of
+// NeutralizeLegacyCommands escapes only "##[" (and "##vso[") anywhere: for the values of
 // a workflow command line, which itself must start with "::".
 func NeutralizeLegacyCommands(s string, esc Escape) string {
 	b := []byte(s)
@@ -139,8 +139,8 @@ func commandMarks(marks []int, out []byte, start, end int, lineStart bool) []int
 	line := out[:end]
 	if lineStart {
 		i := skip(line, start, true)
-		if i < end && (line[i] == ':' || line[i] == '#') {
-			if j := skip(line, i+1, false); j < end && line[j] == line[i] {
+		if i < end && line[i] == ':' {
+			if j := skip(line, i+1, false); j < end && line[j] == ':' {
 				marks = append(marks, i)
 			}
 		}
@@ -153,7 +153,11 @@ func commandMarks(marks []int, out []byte, start, end int, lineStart bool) []int
 		if j >= end || line[j] != '#' {
 			continue
 		}
-		if k := skip(line, j+1, false); k < end && line[k] == '[' {
+		k := skip(line, j+1, false)
+		for k < end && (line[k] >= 'a' && line[k] <= 'z' || line[k] >= 'A' && line[k] <= 'Z') {
+			k++
+		}
+		if k < end && line[k] == '[' {
 			if len(marks) == 0 || marks[len(marks)-1] != j {
 				marks = append(marks, j)
 			}

@@ -18,7 +18,8 @@ func TestNeutralizeRunnerCommands(t *testing.T) {
 		"a##[stop-commands]x":                `a#\x23[stop-commands]x`,
 		"a###[x":                             `a##\x23[x`,
 		"a#\u00ad#[x":                        "a#\u00ad" + `\x23[x`,
-		"##vso[task]":                        `\x23#vso[task]`,
+		"##vso[task]":                        `#\x23vso[task]`,
+		"### heading":                        "### heading",
 		"ok\n::warning::b\r::error::c":       "ok\n" + `\x3a:warning::b` + "\r" + `\x3a:error::c`,
 		"x\u2028::y":                         "x\u2028::y", // one line to the runner; not at its start
 		"text: ## heading [no] # [x] #\x00#": "text: ## heading [no] # [x] #\x00#",

@@ -1,0 +1,189 @@
+package formatters
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/tfreview/tfreview/finding"
+)
+
+// runnerHostile are names and messages built to be read as GitHub Actions
+// runner commands from a job log: the reporter's reproductions (a resource
+// named a##[stop-commands]x, a file name starting with a no-break space
+// and ::error) and variants (other Unicode spaces, zero-width characters
+// the runner's culture-sensitive comparison skips).
+var runnerHostile = []string{
+	"a##[stop-commands]x",
+	"\u00a0::error::nbsp",
+	"\u3000::error file=a.tf::ideographic space",
+	"\u2007\u205f::warning::figure and math space",
+	"\ufeff::error::bom",
+	"\u200b\u00a0::error::zero width then nbsp",
+	":\u200d:error::joiner between the colons",
+	"x#\u200b#[stop-commands]y",
+	"x###[set-output name=a]b",
+	"\u0085::error::nel",
+}
+
+// runnerReport puts each runnerHostile string at the start of every
+// untrusted field, so it starts a line in some format.
+func runnerReport() finding.Report {
+	var r finding.Report
+	r.Tool = finding.Tool{Name: "tfreview", Version: "test"}
+	for i, h := range runnerHostile {
+		rng := finding.Range{File: h + ".tf", Start: finding.Position{Line: i + 1}, End: finding.Position{Line: i + 1}}
+		r.Findings = append(r.Findings, finding.Finding{
+			RuleID: "TFR-X-001", Engine: finding.EngineBuiltin, Severity: finding.SeverityHigh,
+			Title: h, Message: h + "\n" + h, Resource: h, AttributePath: h, Range: rng,
+			Fix: &finding.Fix{Description: h, Edits: []finding.TextEdit{{Range: rng, NewText: h}}},
+		})
+		r.Notes = append(r.Notes, finding.Note{Kind: finding.NoteEngineError, Message: h, Range: rng})
+	}
+	return r
+}
+
+var sgrCode = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// runnerCommands returns the lines of out that the GitHub Actions runner
+// would act on, read its way: lines split at \n, \r and \r\n; for "::",
+// the line's start trimmed of every white-space rune (.NET TrimStart);
+// and, both for "::" and the legacy "##[" anywhere, ignorable runes
+// (controls, format characters, default ignorables) skipped, as its
+// culture-sensitive comparison does. Our own colour codes are skipped too.
+func runnerCommands(out string) []string {
+	skipped := func(r rune) bool {
+		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+	}
+	var bad []string
+	for _, l := range strings.FieldsFunc(out, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		seen := strings.Map(func(r rune) rune {
+			if skipped(r) {
+				return -1
+			}
+			return r
+		}, sgrCode.ReplaceAllString(l, ""))
+		if strings.HasPrefix(strings.TrimLeftFunc(seen, unicode.IsSpace), "::") || strings.Contains(seen, "##[") {
+			bad = append(bad, l)
+		}
+	}
+	return bad
+}
+
+// TestHostileRunnerCommandsEveryFormat: no output format, written to a job
+// log, lets a crafted name or message run a workflow command; the github
+// format's own command lines are the only ones, and they carry no legacy
+// command. Machine formats still parse and keep every string as it was.
+func TestHostileRunnerCommandsEveryFormat(t *testing.T) {
+	r := runnerReport()
+	for _, name := range Names() {
+		for _, color := range []bool{false, true} {
+			out := string(format(t, name, Options{ShowSuppressed: true, Color: color}, r))
+			bad := runnerCommands(out)
+			if name == "github" {
+				var rest []string
+				for _, l := range bad {
+					if _, _, _, ok := parseWorkflowCommand(l); !ok || strings.Contains(l, "##[") {
+						rest = append(rest, l)
+					}
+				}
+				bad = rest
+				if n := strings.Count(out, "\n"); n != len(r.Findings)+len(r.Notes) {
+					t.Errorf("github: %d lines, want one per finding and note", n)
+				}
+			}
+			for _, l := range bad {
+				t.Errorf("%s (color %v): line the runner would act on: %q", name, color, l)
+			}
+			checkStringsKept(t, name, out)
+		}
+	}
+}
+
+// checkStringsKept parses the machine formats back: escaping for the
+// runner must leave them valid and every hostile string readable as it
+// was written.
+func checkStringsKept(t *testing.T, name, out string) {
+	t.Helper()
+	var got []string
+	switch name {
+	case "json", "sarif", "rdjson", "rdjsonl":
+		dec := json.NewDecoder(strings.NewReader(out))
+		for {
+			var v any
+			err := dec.Decode(&v)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s does not parse: %v", name, err)
+			}
+			got = append(got, jsonStrings(v)...)
+		}
+	case "checkstyle", "junit":
+		dec := xml.NewDecoder(strings.NewReader(out))
+		for {
+			tok, err := dec.Token()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s does not parse: %v", name, err)
+			}
+			switch tok := tok.(type) {
+			case xml.StartElement:
+				for _, a := range tok.Attr {
+					got = append(got, a.Value)
+				}
+			case xml.CharData:
+				got = append(got, string(tok))
+			}
+		}
+	default:
+		return
+	}
+	all := strings.Join(got, "\x00")
+	for _, h := range runnerHostile {
+		if !strings.Contains(all, h) {
+			t.Errorf("%s: %q is not read back unchanged", name, h)
+		}
+	}
+}
+
+func jsonStrings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, jsonStrings(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, e := range v {
+			out = append(out, jsonStrings(e)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// TestHostileRunnerCommandsSelfCheck makes sure runnerCommands finds the
+// reproductions when nothing escapes them.
+func TestHostileRunnerCommandsSelfCheck(t *testing.T) {
+	var b bytes.Buffer
+	for _, h := range runnerHostile {
+		b.WriteString(h + "\n")
+	}
+	if got := runnerCommands(b.String()); len(got) != len(runnerHostile) {
+		t.Errorf("runnerCommands found %d of %d raw commands: %q", len(got), len(runnerHostile), got)
+	}
+}
