@@ -4,17 +4,17 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode"
 
 	"github.com/reviewdog/reviewdog/filter"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/safetext"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
@@ -84,30 +84,28 @@ func (rp *Reporter) Report(ctx context.Context, rep finding.Report) (review.Resu
 	res.Failed = review.Failing(in, rp.opts.FailOn)
 	res.Posted = res.InScope
 
-	w := rp.opts.Stdout
 	cwd, _ := os.Getwd()
-	p := printer{w: w, root: rep.Root, cwd: cwd}
+	p := printer{root: rep.Root, cwd: cwd}
 	for _, g := range review.BySeverity(in) {
 		p.group(g)
 	}
 	p.summary(rp.opts, base, rp.mode, in, out, res)
-	if p.err != nil {
-		return res, &review.Error{Op: "write output", Msg: p.err.Error()}
+	// The hook's output lands in CI job logs too: no line of it may be a
+	// runner command.
+	if _, err := rp.opts.Stdout.Write(safetext.NeutralizeRunnerCommands(p.buf.Bytes(), safetext.TextEscape)); err != nil {
+		return res, &review.Error{Op: "write output", Msg: err.Error()}
 	}
 	return res, nil
 }
 
 type printer struct {
-	w    io.Writer
+	buf  bytes.Buffer
 	root string
 	cwd  string
-	err  error
 }
 
 func (p *printer) printf(format string, args ...any) {
-	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, args...)
-	}
+	fmt.Fprintf(&p.buf, format, args...)
 }
 
 // path shows a finding's file relative to the current directory when it is
@@ -187,13 +185,7 @@ func plural(n int, w string) string {
 	return w + "s"
 }
 
-// clean keeps untrusted text from moving the cursor or recoloring the
-// terminal: control characters become spaces.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// clean keeps untrusted text from moving the cursor, recolouring the
+// terminal or reordering the line: controls and bidi formatting characters
+// are shown as escapes (the text format's rule).
+func clean(s string) string { return safetext.Visible(s) }

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/tfreview/tfreview/finding"
 	"github.com/tfreview/tfreview/reporters/review"
@@ -167,5 +169,63 @@ func TestLocalOutsideGit(t *testing.T) {
 	var re *review.Error
 	if !errors.As(err, &re) {
 		t.Errorf("err = %v, want a review.Error", err)
+	}
+}
+
+// runnerCommands returns the lines of out the GitHub Actions runner would
+// act on: split at \n and \r, "::" after its TrimStart (every Unicode
+// space) or "##[" anywhere, with ignorable runes skipped as its
+// culture-sensitive comparison does.
+func runnerCommands(out string) []string {
+	skipped := func(r rune) bool {
+		return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+	}
+	var bad []string
+	for _, l := range strings.FieldsFunc(out, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		seen := strings.Map(func(r rune) rune {
+			if skipped(r) {
+				return -1
+			}
+			return r
+		}, l)
+		if strings.HasPrefix(strings.TrimLeftFunc(seen, unicode.IsSpace), "::") || strings.Contains(seen, "##[") {
+			bad = append(bad, l)
+		}
+	}
+	return bad
+}
+
+// TestHostileLocalNames: the pre-commit hook prints file names, rule IDs
+// and messages from the scanned tree. None may run a runner command (a
+// file name starting with a no-break space or an ideographic space and
+// "::error", a name with "##[" inside), move the cursor, or reorder the
+// line with bidi controls (Trojan Source): those are shown as escapes.
+func TestHostileLocalNames(t *testing.T) {
+	dir := repo(t)
+	names := []string{"\u00a0::error::nbsp.tf", "\u3000::warning::ideographic.tf", "a##[stop-commands]x.tf", "\u202eexe.tf\u2066", "b#\u200b#[x.tf"}
+	var fs []finding.Finding
+	for _, n := range names {
+		fs = append(fs, finding.Finding{RuleID: "R", Severity: finding.SeverityHigh, Range: finding.Range{File: n, Start: finding.Position{Line: 1}},
+			Message: n + "\r\u00a0::error::cr \x1b[2J \u200f\u061c\u202a"})
+	}
+	var out bytes.Buffer
+	r, err := New(review.Options{Name: review.Local, FilterMode: "nofilter", Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Report(context.Background(), finding.Report{Root: dir, Findings: fs}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, l := range runnerCommands(text) {
+		t.Errorf("line the runner would act on: %q", l)
+	}
+	if m := regexp.MustCompile("[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]").FindString(text); m != "" {
+		t.Errorf("control or bidi character %q printed raw:\n%s", m, text)
+	}
+	for _, want := range []string{`\u202eexe.tf\u2066`, `\x1b[2J`, `\u200f\u061c\u202a`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output does not show %q visibly:\n%s", want, text)
+		}
 	}
 }
