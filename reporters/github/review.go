@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	gh "github.com/google/go-github/v91/github"
-	"github.com/reviewdog/reviewdog/service/commentutil"
 	"github.com/reviewdog/reviewdog/service/serviceutil"
 
 	"github.com/tfreview/tfreview/reporters/review"
@@ -203,17 +202,19 @@ func (r *run) commentBody(g review.Group, at review.Lines, sg *review.Suggestion
 		if f.Fix.Description != "" {
 			desc = Text(f.Fix.Description)
 		}
-		fence := strings.Repeat("`", commentutil.GetCodeFenceLength(sg.Text))
-		block := "\n" + desc + ":\n\n" + fence + "suggestion\n" + sg.Text
-		if sg.Text != "" {
-			block += "\n"
-		}
-		block += fence + "\n"
+		block := "\n" + desc + ":\n\n" + sg.Block()
 		if b.Len()+len(block) < MaxCommentBody-1024 {
 			b.WriteString(block)
 		}
-	} else if f.Resolution != "" {
-		b.WriteString("\n**Resolution:** " + Text(Truncate(f.Resolution, 1000)) + "\n")
+	} else {
+		if f.Resolution != "" {
+			b.WriteString("\n**Resolution:** " + Text(Truncate(f.Resolution, 1000)) + "\n")
+		}
+		if f.Fix != nil {
+			// No suggested change (outside the diff, or lines that cannot be
+			// fenced safely), but the fix is still there.
+			b.WriteString("\nA fix is available: run `tfreview fix`.\n")
+		}
 	}
 	body := Truncate(b.String(), MaxCommentBody-512)
 	return body + "\n" + serviceutil.BuildMetaComment(g.Fingerprint(), r.markerName()) + "\n"

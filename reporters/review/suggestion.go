@@ -1,7 +1,7 @@
 package review
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -81,12 +81,15 @@ func LineSuggestion(root string, f finding.Finding, s *Scope) (Suggestion, error
 	if pos < regionEnd {
 		b.Write(src[pos:regionEnd])
 	}
-	text := b.String()
-	region := src[regionStart:regionEnd]
-	if bytes.HasSuffix(region, []byte("\n")) {
+	text, ok1 := normalizeLineEndings(b.String())
+	region, ok2 := normalizeLineEndings(string(src[regionStart:regionEnd]))
+	if !ok1 || !ok2 {
+		return Suggestion{}, fmt.Errorf("fix for %s:%d: %w", file, l1, ErrNotFenceable)
+	}
+	if strings.HasSuffix(region, "\n") {
 		text = strings.TrimSuffix(text, "\n")
 	}
-	old := strings.Split(strings.TrimSuffix(string(region), "\n"), "\n")
+	old := strings.Split(strings.TrimSuffix(region, "\n"), "\n")
 	return Suggestion{
 		Lines: Lines{Path: s.RepoPath(file), Start: l1, End: l2},
 		Text:  text,
@@ -159,4 +162,43 @@ func offset(src []byte, starts []int, p finding.Position, end bool) (int, bool) 
 	default:
 		return ls, true
 	}
+}
+
+// Block renders the suggestion as a GitHub suggested-change block. Its
+// fence is longer than any run of backticks anywhere in the text: a
+// closing fence may be indented, and reviewdog's GetCodeFenceLength counts
+// only backticks at the very start of a \n-separated line. LineSuggestion
+// has already normalised line endings and refused lone CRs, which
+// CommonMark (and GitHub) read as line breaks.
+func (sg Suggestion) Block() string {
+	longest, run := 0, 0
+	for _, c := range []byte(sg.Text) {
+		if c == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", max(longest+1, 3))
+	block := fence + "suggestion\n" + sg.Text
+	if sg.Text != "" {
+		block += "\n"
+	}
+	return block + fence + "\n"
+}
+
+// ErrNotFenceable is returned for a fix whose lines hold a carriage return
+// that does not end a line: Markdown reads it as a line break, so the
+// suggestion could not show (or apply) the lines as they are, and text
+// after it could escape the code block. The fix is still there for
+// `tfreview fix`.
+var ErrNotFenceable = errors.New("the fixed lines hold a carriage return inside a line, which a suggested change cannot show")
+
+// normalizeLineEndings turns CRLF into LF and reports whether a lone CR
+// is left. CommonMark's line endings are \n, \r\n and \r only (U+2028,
+// U+2029 and NEL are not), so nothing else can end a line of the block.
+func normalizeLineEndings(s string) (string, bool) {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return s, !strings.Contains(s, "\r")
 }
