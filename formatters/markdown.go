@@ -160,7 +160,9 @@ func lineOnlyStart(r finding.Range) finding.Range {
 const markdownEscaped = "\\`*_[]()!#+-.|~:=$"
 
 // zeroWidthSpace follows every '@' so GitHub sees no @user or @org/team
-// mention and no e-mail autolink; it is invisible when rendered.
+// mention and no e-mail autolink, and every '#' or '-' before a digit so
+// it sees no #123, owner/repo#123 or GH-123 reference; it is invisible
+// when rendered.
 const zeroWidthSpace = "\u200b"
 
 // markdownText makes untrusted text inert inside a table cell or list item:
@@ -173,7 +175,7 @@ func markdownText(s string, limit int) string {
 	}
 	s = safetext.Visible(strings.TrimSpace(oneLine(s)))
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range s {
 		switch {
 		case r == '<':
 			b.WriteString("&lt;")
@@ -186,6 +188,9 @@ func markdownText(s string, limit int) string {
 		case r < utf8.RuneSelf && strings.ContainsRune(markdownEscaped, r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
+			if safetext.IssueReferenceAt(s, i) {
+				b.WriteString(zeroWidthSpace)
+			}
 		default:
 			b.WriteRune(r)
 		}

@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	stdhtml "html"
 	"io"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
 
 	"github.com/tfreview/tfreview/finding"
 )
@@ -186,4 +190,44 @@ func TestHostileRunnerCommandsSelfCheck(t *testing.T) {
 	if got := runnerCommands(b.String()); len(got) != len(runnerHostile) {
 		t.Errorf("runnerCommands found %d of %d raw commands: %q", len(got), len(runnerHostile), got)
 	}
+}
+
+// referenceRE finds what GitHub turns into a link to an issue or pull
+// request in rendered text: #123, GH-123 (any case), owner/repo#123.
+var referenceRE = regexp.MustCompile(`(?i)(^|[^\w])(gh-[0-9]+|([\w.-]+/[\w.-]+)?#[0-9]+)`)
+
+// TestHostileMarkdownReferences: issue references from crafted text are
+// broken in --format markdown like @mentions, so the comment or summary
+// links no issue and notifies nobody: the reporter's GH-123 and #123, and
+// variants (lower case gh-12, owner/repo#7, a reference in a file name).
+func TestHostileMarkdownReferences(t *testing.T) {
+	refs := []string{"GH-123", "fixes #123", "gh-12", "octo-org/infra#7", "(#8)", "x,GH-9"}
+	var r finding.Report
+	for i, s := range refs {
+		r.Findings = append(r.Findings, finding.Finding{RuleID: "TFR-X-001", Severity: finding.SeverityHigh, Message: s, Resource: s,
+			Range: finding.Range{File: s + ".tf", Start: finding.Position{Line: i + 1}}})
+		r.Notes = append(r.Notes, finding.Note{Kind: finding.NoteEngineError, Message: s})
+	}
+	out := format(t, "markdown", Options{}, r)
+	html := renderGFMText(t, out)
+	if m := referenceRE.FindAllString(html, -1); len(m) > 0 {
+		t.Errorf("issue references survive: %q\n%s", m, html)
+	}
+	for _, s := range refs { // still readable once the zero-width spaces are gone
+		if !strings.Contains(strings.ReplaceAll(html, zeroWidthSpace, ""), s) {
+			t.Errorf("%q is not shown", s)
+		}
+	}
+}
+
+// renderGFMText renders markdown as GitHub does and returns the visible
+// text, entities decoded.
+func renderGFMText(t *testing.T, md []byte) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := goldmark.New(goldmark.WithExtensions(extension.GFM)).Convert(md, &buf); err != nil {
+		t.Fatal(err)
+	}
+	text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(buf.String(), "")
+	return stdhtml.UnescapeString(text)
 }

@@ -219,3 +219,22 @@ func Ignorable(r rune) bool {
 	return r != '\n' && r != '\r' && (unicode.IsControl(r) ||
 		unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector))
 }
+
+// IssueReferenceAt reports whether s[i] is the '#' of #123 (or
+// owner/repo#123) or the '-' of GH-123, in any case. GitHub links these in
+// the rendered Markdown text, where backslash escapes are gone, so a
+// zero-width space after s[i] is the only thing that stops them, as for
+// @mentions.
+// Rule IDs (AWS-0086) are left alone: people copy them into ignores.
+func IssueReferenceAt(s string, i int) bool {
+	if i+1 >= len(s) || s[i+1] < '0' || s[i+1] > '9' {
+		return false
+	}
+	switch s[i] {
+	case '#':
+		return true
+	case '-':
+		return i >= 2 && strings.EqualFold(s[i-2:i], "gh")
+	}
+	return false
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/safetext"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
@@ -107,14 +108,14 @@ func annotationMessage(g review.Group) string {
 // no value can end the line and start a command of its own. Other control
 // characters are dropped.
 func escapeData(s string) string {
-	s = dropControls(s)
+	s = safetext.NeutralizeLegacyCommands(dropControls(s), safetext.TextEscape)
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }
 
 // escapeProperty escapes a property value (escapeProperty in command.ts):
 // as data, plus ':' and ',' which end a property.
 func escapeProperty(s string) string {
-	s = dropControls(s)
+	s = safetext.NeutralizeLegacyCommands(dropControls(s), safetext.TextEscape)
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 

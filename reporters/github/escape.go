@@ -4,7 +4,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode"
+
+	"github.com/tfreview/tfreview/internal/safetext"
 )
 
 // Everything that comes from the pull request — resource names, attribute
@@ -36,14 +37,12 @@ func Text(s string) string {
 			b.WriteString("&quot;")
 		case '@':
 			b.WriteString("@" + zwsp)
-		case '#':
-			b.WriteString(`\#`)
-			if i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
-				b.WriteString(zwsp)
-			}
-		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '+', '-', '.', '!', '|', '~', '^', '=', ':':
+		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '+', '-', '.', '!', '|', '~', '^', '=', ':', '#':
 			b.WriteByte('\\')
 			b.WriteRune(r)
+			if safetext.IssueReferenceAt(s, i) { // #123, owner/repo#123, GH-123
+				b.WriteString(zwsp)
+			}
 		default:
 			b.WriteRune(r)
 		}
@@ -90,17 +89,17 @@ func Code(s string) string {
 	return fence + pad + s + pad + fence
 }
 
-// oneLine replaces line breaks and other control characters with spaces.
+// oneLine replaces line breaks and tabs with spaces, and shows other
+// controls and bidi formatting characters as visible escapes (\u202e), as
+// every human-facing output does: a reader sees they are there (Trojan
+// Source) and nothing reorders or recolours the text.
 func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
+	return safetext.Visible(strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' {
 			return ' '
 		}
-		if unicode.IsControl(r) || r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
-			return -1 // drop controls and bidi overrides
-		}
 		return r
-	}, s)
+	}, s))
 }
 
 // Link renders a link whose text is untrusted and whose URL we built (or is

@@ -1,7 +1,10 @@
 package github
 
 import (
+	"bytes"
 	"fmt"
+	"html"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -24,7 +27,7 @@ func TestTextEscapesHostileInput(t *testing.T) {
 		{"a | b", "a \\| b"},
 		{"**bold** _it_ `code` ~~s~~", "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\~\\~s\\~\\~"},
 		{"&lt; already", "&amp;lt; already"},
-		{"bidi\u202eevil", "bidievil"},
+		{"bidi\u202eevil", "bidi\\\\u202eevil"},
 		{"tab\there", "tab here"},
 		{"ünïcødé ok", "ünïcødé ok"},
 	} {
@@ -102,5 +105,67 @@ func TestSummaryStaysUnderLimit(t *testing.T) {
 	s.Limit = MaxCheckOutput
 	if n := len(s.render()); n > MaxCheckOutput {
 		t.Errorf("check summary %d bytes", n)
+	}
+}
+
+// referenceRE finds what GitHub links to an issue or pull request in
+// rendered text: #123, GH-123 (any case), owner/repo#123.
+var referenceRE = regexp.MustCompile(`(?i)(^|[^\w])(gh-[0-9]+|([\w.-]+/[\w.-]+)?#[0-9]+)`)
+
+// TestHostileSummaryReferences: GH-123 and #123 from the pull request's
+// text (the reporter's reproduction) and variants (gh-12 in lower case,
+// owner/repo#7, in a message, a resource address, a note) are broken in
+// the job summary like @mentions; rule IDs stay as they are.
+func TestHostileSummaryReferences(t *testing.T) {
+	for in, want := range map[string]string{
+		"GH-123":       "GH\\-&#8203;123",
+		"gh-12":        "gh\\-&#8203;12",
+		"o/r#7":        "o/r\\#&#8203;7",
+		"AWS-0086":     "AWS\\-0086",
+		"bidi\u202ex":  "bidi\\\\u202ex",
+		"esc\x1b[31mx": "esc\\\\x1b\\[31mx",
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	refs := []string{"GH-123", "fixes #123", "gh-12", "octo-org/infra#7", "(#8)"}
+	var fs []finding.Finding
+	for i, s := range refs {
+		fs = append(fs, finding.Finding{RuleID: "R", Severity: finding.SeverityHigh, Title: s, Message: s, Resource: "aws_s3_bucket." + s,
+			Range: finding.Range{File: "main.tf", Start: finding.Position{Line: i + 1}}})
+	}
+	gs := review.GroupItems(review.NewScope(nil, 1, "", filter.ModeNoFilter).Mark(fs))
+	s := summary{Tool: "tfreview", Mode: "nofilter", FailOn: finding.SeverityHigh, In: gs, Status: map[string]string{},
+		Links: linker{RepoHTMLURL: "https://github.com/o/r", SHA: "abc"}}
+	var out bytes.Buffer
+	if err := gfm.Convert([]byte(s.render()), &out); err != nil {
+		t.Fatal(err)
+	}
+	// Code spans are not searched for references; the rest is.
+	text := regexp.MustCompile(`(?s)<code>.*?</code>|<[^>]*>`).ReplaceAllString(out.String(), "")
+	text = html.UnescapeString(text)
+	if m := referenceRE.FindAllString(text, -1); len(m) > 0 {
+		t.Errorf("issue references survive in the summary: %q\n%s", m, text)
+	}
+}
+
+// TestHostileAnnotationLegacyCommand: the annotations this reporter prints
+// are workflow commands; a "##[" in their values (a resource named
+// a##[stop-commands]x, or with a zero-width space inside) could start a
+// legacy command, which the runner looks for anywhere in a line.
+func TestHostileAnnotationLegacyCommand(t *testing.T) {
+	for _, s := range []string{"a##[stop-commands]x", "b#\u200b#[set-output name=x]y", "c##vso[task.complete]"} {
+		for _, got := range []string{escapeData(s), escapeProperty(s)} {
+			seen := strings.Map(func(r rune) rune {
+				if r == '\u200b' {
+					return -1
+				}
+				return r
+			}, got)
+			if regexp.MustCompile(`##[a-z]*\[`).MatchString(seen) {
+				t.Errorf("%q escapes to %q, a legacy command", s, got)
+			}
+		}
 	}
 }
