@@ -221,7 +221,7 @@ func (p *textPrinter) gate(r finding.Report) {
 	}
 	p.printf("%s\n", p.paint(ansiYellow, gateHeading(g)))
 	for _, c := range g.Changes {
-		p.printf("  %s\n", terminalSafe(oneLine(gateLine(c))))
+		p.printf("  %s\n", safetext.Visible(oneLine(gateLine(c))))
 	}
 }
 
