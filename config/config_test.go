@@ -53,7 +53,7 @@ func TestHostileConfigSymlink(t *testing.T) {
 	if err == nil {
 		t.Fatal("a symlinked config was read")
 	}
-	if strings.Contains(err.Error(), secretText) {
+	if strings.Contains(err.Error(), "TOPSECR") { // yaml.v3 quotes 7 characters
 		t.Fatalf("the error quotes the link's target: %v", err)
 	}
 	if !errors.Is(err, rootfile.ErrNotRegular) {
