@@ -14,19 +14,24 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/rootfile"
 )
 
 // Version is the file format version. Adding a field keeps it; changing
 // the fingerprint definition or a field's meaning bumps it.
 const Version = 1
+
+// MaxFileSize bounds the baseline read. An entry is about 300 bytes, so
+// this holds some 200,000 findings; the file can come from the scanned tree.
+const MaxFileSize = 64 << 20
 
 // SuppressionKind marks findings a baseline suppressed.
 const SuppressionKind = "baseline"
@@ -125,11 +130,13 @@ func Apply(rep *finding.Report, b *File, file string, src []byte) {
 	}
 }
 
-// Read loads a baseline file.
+// Read loads a baseline file: a regular file (not a symbolic link, device
+// or FIFO) of at most MaxFileSize bytes. Errors name the file and line,
+// never quote its text.
 func Read(path string) (*File, []byte, error) {
-	src, err := os.ReadFile(path)
+	src, err := rootfile.Read(path, MaxFileSize)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read baseline: %w", err)
+		return nil, nil, fmt.Errorf("read baseline %s: %w", path, err)
 	}
 	b, err := Parse(src)
 	if err != nil {
@@ -144,7 +151,7 @@ func Parse(src []byte) (*File, error) {
 	dec.DisallowUnknownFields()
 	var b File
 	if err := dec.Decode(&b); err != nil {
-		return nil, fmt.Errorf("not a tfreview baseline: %w", err)
+		return nil, fmt.Errorf("not a tfreview baseline: %s", describeJSONError(src, err))
 	}
 	if b.Version != Version {
 		return nil, fmt.Errorf("baseline version %d, this tfreview reads version %d; write it again with `tfreview baseline`", b.Version, Version)
@@ -267,4 +274,26 @@ func absPath(p string) string {
 		return p
 	}
 	return a
+}
+
+// describeJSONError says where decoding failed without quoting the text:
+// encoding/json quotes the offending character or field name.
+func describeJSONError(src []byte, err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("line %d: not valid JSON", lineAt(src, syn.Offset))
+	case errors.As(err, &typ):
+		return fmt.Sprintf("line %d: %s has the wrong type", lineAt(src, typ.Offset), typ.Field)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "truncated JSON"
+	}
+	// DisallowUnknownFields: the message quotes the field name.
+	return "unknown field or malformed document"
+}
+
+func lineAt(src []byte, offset int64) int {
+	offset = min(max(offset, 0), int64(len(src)))
+	return bytes.Count(src[:offset], []byte("\n")) + 1
 }

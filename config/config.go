@@ -7,15 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tfreview/tfreview/internal/rootfile"
 	"github.com/tfreview/tfreview/rules"
 )
 
 // FileName is looked for in the scanned root when --config is not given.
 const FileName = ".tfreview.yaml"
+
+// MaxFileSize bounds the config file read: a real one is a few hundred
+// bytes, and the tree it comes from is untrusted.
+const MaxFileSize = 1 << 20
 
 // Config is the file's content. Flags override it.
 type Config struct {
@@ -45,11 +51,13 @@ type OwnerRule struct {
 	Labels   []string `yaml:"labels"`
 }
 
-// Load reads and validates the file at path.
+// Load reads and validates the file at path. It must be a regular file
+// (not a symbolic link, device or FIFO) of at most MaxFileSize bytes, and
+// errors name the file and the line, never quote its text.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := rootfile.Read(path, MaxFileSize)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	c, err := Parse(data)
 	if err != nil {
@@ -64,7 +72,51 @@ func Parse(data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+		return nil, contentFree(err)
 	}
 	return &c, nil
+}
+
+// ConfineTo checks that every path the config names for reading (var_files)
+// resolves, symbolic links followed, to a regular file inside root: the
+// config comes from the scanned tree, and a var file's values are printed
+// in findings. Paths stay relative to the current directory, as before.
+func (c *Config) ConfineTo(root string) error {
+	for i, p := range c.VarFiles {
+		if err := rootfile.CheckInside(root, p); err != nil {
+			return fmt.Errorf("var_files[%d] %q: %w (paths in the config must stay inside the directory holding it; give the file with --var-file, or pass --allow-outside-root)", i, p, err)
+		}
+	}
+	return nil
+}
+
+var (
+	yamlLine     = regexp.MustCompile(`line (\d+)`)
+	unknownField = regexp.MustCompile(`^line (\d+): field ([a-z_]{1,40}) not found`)
+)
+
+// contentFree rewrites a YAML error so that it names lines only: yaml.v3
+// quotes the offending text ("cannot unmarshal !!str `root:x:0:0...`"),
+// which must not reach a CI log when the file is not what it claims to be.
+func contentFree(err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs := make([]string, 0, len(te.Errors))
+		for _, e := range te.Errors {
+			if m := unknownField.FindStringSubmatch(e); m != nil {
+				msgs = append(msgs, fmt.Sprintf("line %s: unknown key %s", m[1], m[2]))
+				continue
+			}
+			msgs = append(msgs, lineOf(e)+"value of the wrong type")
+		}
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	return fmt.Errorf("%snot valid YAML", lineOf(err.Error()))
+}
+
+func lineOf(msg string) string {
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		return "line " + m[1] + ": "
+	}
+	return ""
 }

@@ -69,4 +69,52 @@ if [ "$code" -ne 0 ]; then
   echo "FAIL: the hook failed on a clean staged change" >&2
   exit 1
 fi
-echo "OK: pre-commit hook fails on the insecure change and passes on the clean one"
+# 3. A staged file named like a flag stays a file: pre-commit appends file
+# names with no "--" of its own, and the entry's "--" must keep
+# --checks-bundle=evil.tf from replacing the embedded checks with evil.tf/.
+mkdir evil.tf
+cat > evil.tf/evil.rego <<'REGO'
+# METADATA
+# title: evil
+# custom:
+#   id: AWS-9904
+#   provider: aws
+#   service: s3
+#   severity: LOW
+#   input:
+#     selector:
+#       - type: cloud
+package builtin.aws.s3.evil
+
+import rego.v1
+
+deny contains res if {
+	some b in input.aws.s3.buckets
+	res := result.new("EVIL-BUNDLE-LOADED", b)
+}
+REGO
+cat > ./--checks-bundle=evil.tf <<'TF'
+resource "aws_s3_bucket" "public" {
+  bucket = "public-bucket"
+}
+
+resource "aws_s3_bucket_acl" "public" {
+  bucket = aws_s3_bucket.public.id
+  acl    = "public-read"
+}
+TF
+git add -- ./--checks-bundle=evil.tf
+set +e
+out="$(pre-commit try-repo "$root" tfreview --verbose 2>&1)"
+code=$?
+set -e
+echo "$out"
+if grep -q "EVIL-BUNDLE-LOADED" <<<"$out"; then
+  echo "FAIL: a staged file name was taken for --checks-bundle" >&2
+  exit 1
+fi
+if [ "$code" -eq 0 ] || ! grep -q -- "--checks-bundle=evil.tf:[0-9]*: HIGH" <<<"$out"; then
+  echo "FAIL: the file named --checks-bundle=evil.tf was not scanned with the embedded checks" >&2
+  exit 1
+fi
+echo "OK: pre-commit hook fails on the insecure change, passes on the clean one, and takes a file named like a flag as a file"

@@ -54,6 +54,7 @@ Fingerprints do not depend on line numbers or on the file a resource is in
 	fl.StringSliceVar(&f.skipFiles, "skip-files", nil, "file globs not to scan")
 	fl.BoolVar(&f.downloadModules, "download-modules", false, "download remote module sources")
 	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
+	fl.BoolVar(&f.allowOutsideRoot, "allow-outside-root", false, "let paths in the config file (var_files) lead outside the directory holding it")
 	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
 	f.maxFileSize = scanner.DefaultLimits.MaxFileSize
 	f.maxNesting = scanner.DefaultLimits.MaxNesting
@@ -63,11 +64,12 @@ Fingerprints do not depend on line numbers or on the file a resource is in
 }
 
 func runBaseline(cmd *cobra.Command, args []string, f scanFlags, output string, update bool, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		args = []string{"."}
+	args, err := pathArgs(cmd, args)
+	if err != nil {
+		return err
 	}
 	args = dirsOfFiles(args)
-	cfg, err := loadConfig(f.configPath, args[0])
+	cfg, err := loadConfig(f.configPath, args[0], f.allowOutsideRoot)
 	if err != nil {
 		return withCode(exitError, err)
 	}

@@ -33,8 +33,9 @@ and repeats until nothing more can be fixed. Files that do not parse are
 never touched. With --dry-run nothing is written and a unified diff is
 printed instead.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				args = []string{"."}
+			args, err := pathArgs(cmd, args)
+			if err != nil {
+				return err
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()

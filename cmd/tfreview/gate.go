@@ -41,7 +41,7 @@ func configCandidates(explicit, firstPath string) []string {
 // judgeChange resolves the --new-since base and returns the config the
 // change is judged with: the base's (default) or the head's
 // (--config-from head), and the setting changes between them.
-func judgeChange(ctx context.Context, f compareFlags, explicitConfig, firstPath string, head *config.Config) (*judgement, *config.Config, error) {
+func judgeChange(ctx context.Context, f compareFlags, explicitConfig, firstPath string, allowOutside bool, head *config.Config) (*judgement, *config.Config, error) {
 	j := &judgement{fromHead: f.configFrom.value == "head", gate: &finding.Gate{From: f.configFrom.value}}
 	base, err := newsince.ResolveBase(ctx, firstPath, f.newSince, nil)
 	if err != nil {
@@ -68,6 +68,11 @@ func judgeChange(ctx context.Context, f compareFlags, explicitConfig, firstPath 
 		}
 		if baseCfg, err = config.Parse(data); err != nil {
 			return nil, nil, withCode(exitError, fmt.Errorf("config %s at the --new-since base %.12s: %w", p, base.Commit, err))
+		}
+		if !allowOutside {
+			if err := baseCfg.ConfineTo(filepath.Dir(p)); err != nil {
+				return nil, nil, withCode(exitError, fmt.Errorf("config %s at the --new-since base %.12s: %w", p, base.Commit, err))
+			}
 		}
 		break
 	}

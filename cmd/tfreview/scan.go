@@ -32,6 +32,7 @@ type scanFlags struct {
 	skipDirs, skipFiles []string
 	downloadModules     bool
 	checksBundle        string
+	allowOutsideRoot    bool
 	showIgnored         bool
 	requireIgnoreReason bool
 	noColor             bool
@@ -73,6 +74,7 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	fl.StringSliceVar(&f.skipFiles, "skip-files", nil, "file globs not to scan")
 	fl.BoolVar(&f.downloadModules, "download-modules", false, "download remote module sources (off: nothing is downloaded unless asked)")
 	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
+	fl.BoolVar(&f.allowOutsideRoot, "allow-outside-root", false, "let paths in the config file (var_files) lead outside the directory holding it")
 	fl.BoolVar(&f.showIgnored, "show-ignored", false, "also report suppressed findings, marked as such")
 	fl.BoolVar(&f.requireIgnoreReason, "require-ignore-reason", false, "report ignore comments that give no reason")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colour in text output (also NO_COLOR)")
@@ -87,19 +89,20 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 }
 
 func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.Writer) (int, error) {
-	if len(args) == 0 {
-		args = []string{"."}
+	args, err := pathArgs(cmd, args)
+	if err != nil {
+		return exitError, err
 	}
 	args = dirsOfFiles(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	cfg, err := loadConfig(f.configPath, args[0])
+	cfg, err := loadConfig(f.configPath, args[0], f.allowOutsideRoot)
 	if err != nil {
 		return exitError, withCode(exitError, err)
 	}
 	var judge *judgement
 	if f.compare.newSince != "" {
-		if judge, cfg, err = judgeChange(ctx, f.compare, f.configPath, args[0], cfg); err != nil {
+		if judge, cfg, err = judgeChange(ctx, f.compare, f.configPath, args[0], f.allowOutsideRoot, cfg); err != nil {
 			return exitError, withCode(exitError, err)
 		}
 	}
@@ -160,17 +163,34 @@ func exitCodeFor(rep finding.Report, failOn finding.Severity) int {
 	return exitOK
 }
 
-func loadConfig(explicit, firstPath string) (*config.Config, error) {
-	if explicit != "" {
-		return config.Load(explicit)
-	}
-	for _, dir := range []string{firstPath, "."} {
-		p := filepath.Join(dir, config.FileName)
-		if _, err := os.Stat(p); err == nil {
-			return config.Load(p)
+// loadConfig reads --config, else the first .tfreview.yaml found in
+// firstPath or the current directory. The file comes from the scanned tree:
+// unless allowOutside, the paths it names must stay inside its directory.
+func loadConfig(explicit, firstPath string, allowOutside bool) (*config.Config, error) {
+	path := explicit
+	if path == "" {
+		for _, dir := range []string{firstPath, "."} {
+			p := filepath.Join(dir, config.FileName)
+			// Lstat: a symbolic link is found here and refused by Load.
+			if _, err := os.Lstat(p); err == nil {
+				path = p
+				break
+			}
 		}
 	}
-	return &config.Config{}, nil
+	if path == "" {
+		return &config.Config{}, nil
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if !allowOutside {
+		if err := cfg.ConfineTo(filepath.Dir(path)); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	return cfg, nil
 }
 
 // scanOptions merges the config file and the flags; flags win.

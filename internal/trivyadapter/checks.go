@@ -4,7 +4,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -58,4 +60,66 @@ func loadDir(dir string) (map[string]*ast.Module, error) {
 		return nil, fmt.Errorf("load checks bundle %s: %w", dir, err)
 	}
 	return m, nil
+}
+
+// deniedBuiltins are the OPA built-ins that reach outside the evaluation:
+// the network, or (opa.runtime) the process environment, which Trivy hands
+// to every query, GITHUB_TOKEN included. tfreview's embedded checks use
+// none of them; checks from anywhere else may not. print and trace stay
+// allowed: tfreview installs no print hook and no tracer, so they go
+// nowhere (the embedded lib/test uses both).
+var deniedBuiltins = map[string]string{
+	"http.send":          "sends HTTP requests",
+	"net.lookup_ip_addr": "performs DNS lookups",
+	"opa.runtime":        "exposes the environment, tokens included",
+}
+
+// restrictedCapabilities are OPA's capabilities for this version (those
+// Trivy compiles with, its own built-ins included) without deniedBuiltins.
+func restrictedCapabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	kept := caps.Builtins[:0:0]
+	for _, b := range caps.Builtins {
+		if _, denied := deniedBuiltins[b.Name]; !denied {
+			kept = append(kept, b)
+		}
+	}
+	caps.Builtins = kept
+	// No remote JSON schemas either.
+	caps.AllowNet = []string{}
+	return caps
+}
+
+// checkBundle compiles the bundle's modules, with the embedded libraries
+// Trivy adds to them, under restrictedCapabilities. Trivy itself compiles
+// with every capability and drops modules that fail, so the bundle must
+// compile cleanly here before Trivy sees it: a call to a denied built-in is
+// an error naming it, and so is any other compile error (a module Trivy
+// would have dropped could otherwise hide one).
+func checkBundle(dir string, bundle map[string]*ast.Module) error {
+	modules, err := rego.LoadEmbeddedLibraries()
+	if err != nil {
+		return fmt.Errorf("load embedded Trivy libraries: %w", err)
+	}
+	maps.Copy(modules, bundle)
+	compiler := ast.NewCompiler().WithCapabilities(restrictedCapabilities())
+	compiler.Compile(modules)
+	if !compiler.Failed() {
+		return nil
+	}
+	var msgs []string
+	for _, e := range compiler.Errors {
+		where := ""
+		if e.Location != nil {
+			where = fmt.Sprintf("%s:%d: ", e.Location.File, e.Location.Row)
+		}
+		if name, ok := strings.CutPrefix(e.Message, "undefined function "); ok {
+			if why, denied := deniedBuiltins[name]; denied {
+				msgs = append(msgs, fmt.Sprintf("%scalls %s, which checks not shipped with tfreview may not use (it %s)", where, name, why))
+				continue
+			}
+		}
+		msgs = append(msgs, where+e.Message)
+	}
+	return fmt.Errorf("checks bundle %s: %s", dir, strings.Join(msgs, "; "))
 }

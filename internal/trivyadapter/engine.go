@@ -87,6 +87,15 @@ var skipRuleRegistration = sync.OnceFunc(func() {
 func NewEngine(opts EngineOptions) (*Engine, error) {
 	silenceTrivyDefaultLogger()
 	skipRuleRegistration()
+	if opts.ChecksBundle != "" {
+		bundle, err := loadDir(opts.ChecksBundle)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkBundle(opts.ChecksBundle, bundle); err != nil {
+			return nil, err
+		}
+	}
 	ropts, policyFS := regoOptions(opts)
 	rs := rego.NewScanner(ropts...)
 	if err := rs.LoadPolicies(policyFS); err != nil {

@@ -2,9 +2,11 @@ package review
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -14,6 +16,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/rootfile"
 )
 
 // OwnerRule says who must act on findings at or above Severity in files
@@ -185,16 +188,24 @@ type codeOwnersEntry struct {
 // CodeOwnersLocations are where GitHub looks, in its order.
 var CodeOwnersLocations = []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
 
+// maxCodeOwnersSize is GitHub's limit: a larger CODEOWNERS is ignored
+// (docs.github.com, "About code owners", CODEOWNERS file size).
+const maxCodeOwnersSize = 3 << 20
+
 // LoadCodeOwners reads the first CODEOWNERS GitHub would use. It returns nil
-// and no error when there is none.
+// and no error when there is none. The file comes from the pull request: it
+// is read only as a regular file inside repoRoot (not a symbolic link,
+// device or FIFO), up to GitHub's size limit.
 func LoadCodeOwners(repoRoot string) (*CodeOwners, string, error) {
 	for _, name := range CodeOwnersLocations {
-		f, err := os.Open(filepath.Join(repoRoot, filepath.FromSlash(name)))
-		if err != nil {
+		data, err := rootfile.ReadIn(repoRoot, filepath.FromSlash(name), maxCodeOwnersSize)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		co, err := ParseCodeOwners(f)
-		f.Close()
+		if err != nil {
+			return nil, name, fmt.Errorf("read %s: %w", name, err)
+		}
+		co, err := ParseCodeOwners(bytes.NewReader(data))
 		if err != nil {
 			return nil, name, fmt.Errorf("parse %s: %w", name, err)
 		}
