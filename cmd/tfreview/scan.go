@@ -124,7 +124,7 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 	if err != nil {
 		return exitError, withCode(exitError, err)
 	}
-	defer outs.close()
+	defer outs.discard()
 
 	rep, err := scanAndCompare(ctx, f.compare, opts, judge, cfg.AllowNewIgnores)
 	if err != nil {
@@ -133,12 +133,7 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 	judge.attach(&rep)
 	rep.Tool = finding.Tool{Name: "tfreview", Version: version, URI: "https://github.com/tfreview/tfreview"}
 
-	for _, o := range outs.list {
-		if err := o.fmt.Format(o.w, rep); err != nil {
-			return exitNotReported, withCode(exitNotReported, fmt.Errorf("write %s output: %w", o.name, err))
-		}
-	}
-	if err := outs.close(); err != nil {
+	if err := outs.write(rep); err != nil {
 		return exitNotReported, withCode(exitNotReported, err)
 	}
 	if rp != nil {
@@ -248,20 +243,55 @@ type output struct {
 	name string
 	fmt  formatters.Formatter
 	w    io.Writer
-	file *os.File
+	// dest is the --output file; the output is written to tmp beside it
+	// and renamed over it only when complete, so a run that fails never
+	// empties or truncates yesterday's report.
+	dest string
+	tmp  *os.File
 }
 
 type outputs struct{ list []output }
 
-func (o *outputs) close() error {
+// write formats rep to every output and puts each file output in place.
+// An output that fails leaves its destination as it was; the others are
+// still written (findings are never lost to one broken output).
+func (o *outputs) write(rep finding.Report) error {
 	var errs []error
 	for i := range o.list {
-		if o.list[i].file != nil {
-			errs = append(errs, o.list[i].file.Close())
-			o.list[i].file = nil
+		out := &o.list[i]
+		if err := out.fmt.Format(out.w, rep); err != nil {
+			errs = append(errs, fmt.Errorf("write %s output: %w", out.name, err))
+			continue
+		}
+		if out.tmp == nil {
+			continue
+		}
+		tmp := out.tmp
+		out.tmp = nil
+		err := tmp.Chmod(0o644)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), out.dest)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			errs = append(errs, fmt.Errorf("write %s output %s: %w", out.name, out.dest, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// discard removes the temporary files of outputs not put in place.
+func (o *outputs) discard() {
+	for i := range o.list {
+		if t := o.list[i].tmp; t != nil {
+			t.Close()
+			os.Remove(t.Name())
+			o.list[i].tmp = nil
+		}
+	}
 }
 
 // openOutputs pairs each --format with the --output at the same position;
@@ -283,18 +313,23 @@ func openOutputs(f scanFlags, stdout io.Writer) (*outputs, error) {
 		o := output{name: name, w: stdout}
 		color := false
 		if dest != "-" {
-			file, err := os.Create(dest)
-			if err != nil {
-				outs.close()
-				return nil, fmt.Errorf("--output: %w", err)
+			if st, err := os.Stat(dest); err == nil && st.IsDir() {
+				outs.discard()
+				return nil, fmt.Errorf("--output %s: is a directory", dest)
 			}
-			o.w, o.file = file, file
+			// Beside the destination, so that the rename is atomic.
+			file, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
+			if err != nil {
+				outs.discard()
+				return nil, fmt.Errorf("--output %s: %w", dest, err)
+			}
+			o.w, o.tmp, o.dest = file, file, dest
 		} else {
 			color = isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && !f.noColor
 		}
 		fm, err := formatters.New(name, formatters.Options{Color: color, ShowSuppressed: f.showIgnored})
 		if err != nil {
-			outs.close()
+			outs.discard()
 			return nil, err
 		}
 		o.fmt = fm
