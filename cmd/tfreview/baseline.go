@@ -2,11 +2,9 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -85,8 +83,7 @@ func runBaseline(cmd *cobra.Command, args []string, f scanFlags, output string, 
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx := cmd.Context()
 	rep, err := scanner.Scan(ctx, opts)
 	if err != nil {
 		return withCode(exitError, err)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -37,9 +36,7 @@ printed instead.`,
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			return withCode(exitError, runFix(ctx, args, engines, checks, dryRun, stdout, stderr))
+			return withCode(exitError, runFix(cmd.Context(), args, engines, checks, dryRun, stdout, stderr))
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print a unified diff instead of writing")

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -64,7 +68,12 @@ Exit codes:
 		newFixCmd(stdout, stderr),
 		newVersionCmd(stdout),
 	)
-	if err := root.Execute(); err != nil {
+	// One context for every command: SIGINT and SIGTERM (what CI runners
+	// send on cancel) cancel the scan, and the deferred cleanups (the
+	// --new-since base tree, temporary outputs, worker processes) run.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "tfreview:", err)
 		var ce *codeError
 		if errors.As(err, &ce) {

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
@@ -94,8 +92,7 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 		return exitError, err
 	}
 	args = dirsOfFiles(args)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx := cmd.Context()
 	cfg, err := loadConfig(f.configPath, args[0], f.allowOutsideRoot)
 	if err != nil {
 		return exitError, withCode(exitError, err)
