@@ -1,91 +1,29 @@
 package newsince
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
+
+	"github.com/tfreview/tfreview/internal/gitexec"
 )
 
-// gitConfig keeps git from running anything the repository could name:
-// hooks (post-checkout runs on `worktree add`), an fsmonitor program, and
-// external diff or textconv drivers (passed per command). LFS smudging
-// would fetch from the network (skipped by the environment), and so would
-// checking out submodules. Output settings are pinned for parsing.
-var gitConfig = []string{
-	"-c", "core.hooksPath=/dev/null",
-	"-c", "core.fsmonitor=false",
-	"-c", "core.quotePath=false",
-	"-c", "diff.noprefix=false",
-	"-c", "diff.relative=false",
-	"-c", "submodule.recurse=false",
-}
-
-// git runs git in one repository.
+// git runs git in one repository through gitexec's hardened runner.
 type git struct {
-	dir string
+	*gitexec.Runner
 }
 
-func (g git) cmd(ctx context.Context, args ...string) *exec.Cmd {
-	c := exec.CommandContext(ctx, "git", append(append([]string{}, gitConfig...), args...)...)
-	c.Dir = g.dir
-	c.Env = append(os.Environ(),
-		"GIT_TERMINAL_PROMPT=0",
-		"GIT_LFS_SKIP_SMUDGE=1",
-		"GIT_OPTIONAL_LOCKS=0",
-		"LC_ALL=C",
-	)
-	c.WaitDelay = 5 * time.Second
-	return c
-}
+func (g git) run(ctx context.Context, args ...string) ([]byte, error) { return g.Run(ctx, args...) }
 
-// run returns git's standard output; the error carries its standard error.
-func (g git) run(ctx context.Context, args ...string) ([]byte, error) {
-	c := g.cmd(ctx, args...)
-	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
-	if err := c.Run(); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return stdout.Bytes(), &gitError{args: args, msg: msg, err: err}
-	}
-	return stdout.Bytes(), nil
-}
-
-func (g git) line(ctx context.Context, args ...string) (string, error) {
-	out, err := g.run(ctx, args...)
-	return strings.TrimSpace(string(out)), err
-}
-
-type gitError struct {
-	args []string
-	msg  string
-	err  error
-}
-
-func (e *gitError) Error() string { return "git " + strings.Join(e.args, " ") + ": " + e.msg }
-func (e *gitError) Unwrap() error { return e.err }
+func (g git) line(ctx context.Context, args ...string) (string, error) { return g.Line(ctx, args...) }
 
 // exitCode is git's exit status, or -1.
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	return -1
-}
+func exitCode(err error) int { return gitexec.ExitCode(err) }
 
 var shaRE = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
 
@@ -182,48 +120,46 @@ func fetchHint(ref string) string {
 	return ""
 }
 
-// worktree is the base checked out in a temporary directory.
-type worktree struct {
-	g    git
+// baseTree is the base commit's files in a temporary directory.
+type baseTree struct {
 	tmp  string
 	Path string
 }
 
-// addWorktree checks out commit, detached, in a new temporary directory.
-// The caller must call remove, also when this returns an error.
-func (g git) addWorktree(ctx context.Context, commit string) (*worktree, error) {
+// extractBase writes commit's regular files into a new temporary
+// directory from the object database: no checkout, so no filter, hook or
+// LFS of the repository runs, and its symbolic links and submodules are
+// left out (never followed). The caller must call remove, also when this
+// returns an error.
+func (g git) extractBase(ctx context.Context, commit string, log *slog.Logger) (*baseTree, error) {
 	tmp, err := os.MkdirTemp("", "tfreview-base-")
 	if err != nil {
 		return nil, fmt.Errorf("--new-since: temporary directory: %w", err)
 	}
-	w := &worktree{g: g, tmp: tmp, Path: filepath.Join(tmp, "tree")}
-	if _, err := g.run(ctx, "worktree", "add", "--detach", "--quiet", w.Path, commit); err != nil {
+	w := &baseTree{tmp: tmp, Path: filepath.Join(tmp, "tree")}
+	if err := os.Mkdir(w.Path, 0o700); err != nil {
+		return w, fmt.Errorf("--new-since: temporary directory: %w", err)
+	}
+	ex, err := g.ExtractTree(ctx, commit, w.Path, gitexec.ExtractLimits{})
+	for _, s := range ex.Skipped {
+		log.Debug("new-since: base file not extracted", "path", s.Path, "reason", s.Reason)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return w, ctx.Err()
 		}
-		return w, &Error{Kind: ErrGit, Err: err, Msg: fmt.Sprintf("--new-since: check out %s: %v", short(commit), err)}
+		return w, &Error{Kind: ErrGit, Err: err, Msg: fmt.Sprintf("--new-since: read the base %s: %v", short(commit), err)}
 	}
 	return w, nil
 }
 
-// remove deletes the worktree and its registration. It runs on its own
-// context: it must also work after the scan's was cancelled (Ctrl-C).
-func (w *worktree) remove() error {
+// remove deletes the temporary directory.
+func (w *baseTree) remove() error {
 	if w == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, errRemove := w.g.run(ctx, "worktree", "remove", "--force", w.Path)
-	errRemoveAll := os.RemoveAll(w.tmp)
-	// Whatever `worktree remove` left registered, with its directory now
-	// gone, prune clears.
-	_, errPrune := w.g.run(ctx, "worktree", "prune")
-	if errRemoveAll != nil {
-		return fmt.Errorf("remove base worktree %s: %w", w.tmp, errRemoveAll)
-	}
-	if errPrune != nil && errRemove != nil {
-		return errPrune
+	if err := os.RemoveAll(w.tmp); err != nil {
+		return fmt.Errorf("remove the base's temporary directory %s: %w", w.tmp, err)
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 // Package newsince implements `scan --new-since REF`: it scans the merge-base
-// of REF and HEAD, checked out with `git worktree add` in a temporary
-// directory, and compares its findings with the working tree's by
+// of REF and HEAD, read from the object database into a temporary
+// directory (no checkout), and compares its findings with the working tree's by
 // fingerprint, so that only what the change introduced decides the exit
 // code, wherever it is located, and what it fixed is listed.
 //
@@ -12,9 +12,10 @@
 // variable default, a tfvars line, a module input, a removed companion
 // resource.
 //
-// git runs with hooks disabled and nothing from the repository is
-// executed; the worktree is removed on every return, also on error or
-// cancellation (Ctrl-C).
+// git runs through internal/gitexec and nothing from the repository is
+// executed; the base's files are written without filters, its symbolic
+// links and submodules are left out, and the temporary directory is
+// removed on every return, also on error or cancellation (Ctrl-C).
 package newsince
 
 import (
@@ -33,6 +34,7 @@ import (
 	"strings"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/gitexec"
 	"github.com/tfreview/tfreview/scanner"
 )
 
@@ -140,8 +142,17 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		return head, err
 	}
 	scanPaths := absAll(cmpOrSlice(opts.Scan.Paths, []string{"."}))
-	g := git{dir: scanPaths[0]}
+	g := git{&gitexec.Runner{Dir: scanPaths[0]}}
 	top, err := g.line(ctx, "rev-parse", "--show-toplevel")
+	if err == nil {
+		top, err = realAbs(top)
+		if err != nil {
+			return head, err
+		}
+		// The runner at the top level, which knows the repository's
+		// filter drivers to disable them.
+		g.Runner, err = gitexec.New(ctx, top)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return head, ctx.Err()
@@ -149,16 +160,12 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		if errors.Is(err, exec.ErrNotFound) {
 			return head, &Error{Kind: ErrGit, Err: err, Msg: "--new-since needs git, which is not installed (or not on PATH)"}
 		}
-		var ee *gitError
+		var ee *gitexec.Error
 		if errors.As(err, &ee) {
-			return head, &Error{Kind: ErrNotRepository, Err: err, Msg: fmt.Sprintf("--new-since: %s is not in a git repository (%s)", scanPaths[0], ee.msg)}
+			return head, &Error{Kind: ErrNotRepository, Err: err, Msg: fmt.Sprintf("--new-since: %s is not in a git repository (%s)", scanPaths[0], ee.Msg)}
 		}
 		return head, &Error{Kind: ErrGit, Err: err, Msg: fmt.Sprintf("--new-since needs git: %v", err)}
 	}
-	if top, err = realAbs(top); err != nil {
-		return head, err
-	}
-	g.dir = top
 	inRepo := func(abs string) (string, bool) {
 		r, err := filepath.Rel(top, abs)
 		if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
@@ -275,7 +282,7 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 		return finish(head, classification{unchanged: activeIndexes(head.Findings)}, out, nil, ref, opts.HonourNewIgnores), nil
 	}
 
-	wt, err := g.addWorktree(ctx, baseCommit)
+	wt, err := g.extractBase(ctx, baseCommit, log)
 	defer func() {
 		if rerr := wt.remove(); rerr != nil {
 			log.Warn("new-since: " + rerr.Error())
@@ -334,7 +341,7 @@ func compare(ctx context.Context, head finding.Report, opts Options) (finding.Re
 
 	var baseFindings []finding.Finding
 	if len(baseScanRoots) > 0 {
-		copyModuleCaches(top, wt.Path, baseScanRoots)
+		copyModuleCaches(top, wt.Path, baseScanRoots, log)
 		baseOpts.OnlyRoots = baseScanRoots
 		baseRep, err := scanner.Scan(ctx, baseOpts)
 		if err != nil {
@@ -498,44 +505,94 @@ func activeIndexes(fs []finding.Finding) []int {
 }
 
 // copyModuleCaches gives the base the remote modules the working tree has
-// under .terraform/modules (never committed, so absent from a checkout):
+// under .terraform/modules (never committed, so absent from the base):
 // without them the base would miss the findings in those modules and they
-// would all look introduced. The working tree's versions are used.
-func copyModuleCaches(headBase, baseBase string, roots []string) {
+// would all look introduced. The working tree's versions are used. A
+// pull request can commit .terraform as a symbolic link (to the runner's
+// home, or ..): nothing on the way to or under .terraform/modules is
+// followed, and every read and write stays inside its root.
+func copyModuleCaches(headBase, baseBase string, roots []string, log *slog.Logger) {
+	headRoot, err := os.OpenRoot(headBase)
+	if err != nil {
+		log.Debug("new-since: module caches not copied", "err", err)
+		return
+	}
+	defer headRoot.Close()
+	baseRoot, err := os.OpenRoot(baseBase)
+	if err != nil {
+		log.Debug("new-since: module caches not copied", "err", err)
+		return
+	}
+	defer baseRoot.Close()
 	for _, r := range roots {
-		src := filepath.Join(headBase, filepath.FromSlash(r), ".terraform", "modules")
-		dst := filepath.Join(baseBase, filepath.FromSlash(r), ".terraform", "modules")
-		if st, err := os.Stat(src); err != nil || !st.IsDir() {
+		rel := path.Join(r, ".terraform", "modules")
+		if !realDir(headRoot, rel) {
 			continue
 		}
-		if _, err := os.Stat(dst); err == nil {
+		if _, err := baseRoot.Lstat(rel); err == nil {
 			continue
 		}
-		_ = copyTree(src, dst)
+		if err := copyTree(headRoot, baseRoot, rel); err != nil {
+			log.Debug("new-since: module cache not copied", "dir", rel, "err", err)
+		}
 	}
 }
 
-// copyTree copies regular files and directories; symbolic links are not
-// followed.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+// realDir reports whether rel is a directory in root reached without a
+// symbolic link: every element is checked with Lstat.
+func realDir(root *os.Root, rel string) bool {
+	p := ""
+	for _, el := range strings.Split(rel, "/") {
+		if el == "." {
+			continue
+		}
+		p = path.Join(p, el)
+		st, err := root.Lstat(p)
+		if err != nil || !st.IsDir() {
+			return false
+		}
+	}
+	return p != ""
+}
+
+// copyTree copies the regular files and directories under rel from src
+// to the same place in dst; symbolic links and other files are skipped,
+// never followed.
+func copyTree(src, dst *os.Root, rel string) error {
+	return fs.WalkDir(src.FS(), rel, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
 		switch {
 		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
+			return dst.MkdirAll(p, 0o755)
 		case d.Type().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(target, data, 0o644)
+			return copyFile(src, dst, p)
 		}
 		return nil
 	})
+}
+
+func copyFile(src, dst *os.Root, p string) error {
+	in, err := src.Open(p)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	// The entry was a regular file when listed; what was opened must be
+	// one too (not a link swapped in since).
+	if st, err := in.Stat(); err != nil || !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", p)
+	}
+	out, err := dst.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func wrapGit(ctx context.Context, err error) error {

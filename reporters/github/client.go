@@ -43,8 +43,9 @@ func tokenFrom(o review.Options, env func(string) string) string {
 
 // apiBaseURL is GITHUB_API_URL (GitHub Enterprise sets it to
 // https://HOST/api/v3) or api.github.com, with the trailing slash go-github
-// needs. A token is only sent over https, or to a loopback address.
-func apiBaseURL(env func(string) string, hasToken bool) (*url.URL, error) {
+// needs. Plain http is refused except to a loopback address (tests, a
+// local proxy): the token and the findings would travel in clear text.
+func apiBaseURL(env func(string) string) (*url.URL, error) {
 	raw := env("GITHUB_API_URL")
 	if raw == "" {
 		raw = "https://api.github.com"
@@ -53,7 +54,10 @@ func apiBaseURL(env func(string) string, hasToken bool) (*url.URL, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("GITHUB_API_URL %q is not an http(s) URL", raw)
 	}
-	if hasToken && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.User != nil {
+		return nil, fmt.Errorf("GITHUB_API_URL must not carry credentials")
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("GITHUB_API_URL %q is not https: refusing to send the token in clear text", raw)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
@@ -71,10 +75,13 @@ func isLoopback(host string) bool {
 }
 
 // newClient builds a go-github client whose transport retries and bounds
-// each attempt. The token goes into the Authorization header and nowhere
-// else.
+// each attempt. The token goes into the Authorization header of requests
+// to the API's origin (scheme, host and port) and nowhere else: a
+// redirect that leaves the origin is refused, and the header is set per
+// request by tokenTransport, not by go-github (whose transport would add
+// it to every hop of a redirect, whatever the host or scheme).
 func newClient(o review.Options, env func(string) string, token string, sleep func(context.Context, time.Duration) error) (*gh.Client, error) {
-	base, err := apiBaseURL(env, token != "")
+	base, err := apiBaseURL(env)
 	if err != nil {
 		return nil, err
 	}
@@ -100,20 +107,63 @@ func newClient(o review.Options, env func(string) string, token string, sleep fu
 	if rt.maxRetries < 0 {
 		rt.maxRetries = 0
 	}
-	hc.Transport = rt
+	hc.Transport = &tokenTransport{base: rt, origin: origin(base), token: token}
 	hc.Timeout = 0 // per attempt, in retryTransport
+	hc.CheckRedirect = sameOriginRedirects(origin(base))
+	// One URL for the API and uploads, so one origin receives the token.
 	bs := base.String()
-	opts := []gh.ClientOptionsFunc{
+	return gh.NewClient(
 		gh.WithHTTPClient(hc),
 		gh.WithURLs(&bs, &bs),
 		gh.WithUserAgent("tfreview"),
 		// Rate limits are handled (bounded) by retryTransport.
 		gh.WithDisableRateLimitCheck(),
+	)
+}
+
+// origin is scheme://host:port, with the scheme's default port made
+// explicit, so that http://h and http://h:80 compare equal and
+// https://h and http://h do not.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
 	}
-	if token != "" {
-		opts = append(opts, gh.WithAuthToken(token))
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// sameOriginRedirects refuses a redirect out of the API's origin (another
+// host, port, or scheme, such as https to http): net/http forwards the
+// Authorization header to the same host name whatever the port or scheme,
+// and GitHub never redirects the API elsewhere.
+func sameOriginRedirects(api string) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if got := origin(req.URL); got != api {
+			return fmt.Errorf("refusing a redirect from the GitHub API (%s) to %s", api, got)
+		}
+		return nil
 	}
-	return gh.NewClient(opts...)
+}
+
+// tokenTransport sets the token on requests to the API's origin and
+// removes any Authorization header from the others.
+type tokenTransport struct {
+	base   http.RoundTripper
+	origin string
+	token  string
+}
+
+func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if t.token != "" && origin(req.URL) == t.origin {
+		r.Header.Set("Authorization", "Bearer "+t.token)
+	} else {
+		r.Header.Del("Authorization")
+	}
+	return t.base.RoundTrip(r)
 }
 
 func cmpOr[T comparable](v, def T) T {

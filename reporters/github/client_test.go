@@ -92,19 +92,22 @@ func TestTokenSources(t *testing.T) {
 func TestAPIBaseURL(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string
-		token    bool
 		ok       bool
 	}{
-		{"", "https://api.github.com/", true, true},
-		{"https://ghe.example.com/api/v3", "https://ghe.example.com/api/v3/", true, true},
-		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/", true, true},
-		{"http://ghe.example.com/api/v3", "", true, false},
-		{"http://ghe.example.com/api/v3", "http://ghe.example.com/api/v3/", false, true},
-		{"ftp://x", "", false, false},
+		{"", "https://api.github.com/", true},
+		{"https://ghe.example.com/api/v3", "https://ghe.example.com/api/v3/", true},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/", true},
+		{"http://[::1]:8080", "http://[::1]:8080/", true},
+		{"http://localhost:8080", "http://localhost:8080/", true},
+		{"http://ghe.example.com/api/v3", "", false},
+		{"http://evil.example", "", false},
+		{"http://127.0.0.1.evil.example", "", false},
+		{"https://user:pw@ghe.example.com/api/v3", "", false},
+		{"ftp://x", "", false},
 	} {
-		u, err := apiBaseURL(func(string) string { return tc.in }, tc.token)
+		u, err := apiBaseURL(func(string) string { return tc.in })
 		if (err == nil) != tc.ok || (err == nil && u.String() != tc.want) {
-			t.Errorf("apiBaseURL(%q, token=%v) = %v, %v", tc.in, tc.token, u, err)
+			t.Errorf("apiBaseURL(%q) = %v, %v", tc.in, u, err)
 		}
 	}
 }

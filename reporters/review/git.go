@@ -5,11 +5,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/reviewdog/reviewdog/diff"
+
+	"github.com/tfreview/tfreview/internal/gitexec"
 )
 
 // FindRepoRoot walks up from dir to the directory holding .git (a directory,
@@ -65,20 +66,15 @@ func realPath(p string) string {
 	return p
 }
 
-// git runs git in dir with a fixed, prefix-stable configuration: no pager,
-// no color, no external diff, a/ and b/ prefixes, raw paths.
+// git runs git in dir through gitexec's hardened runner (no hooks,
+// filters, fsmonitor, external diff or textconv; no pager or color;
+// a/ and b/ prefixes, raw paths).
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	// core.fsmonitor=false: a repository's config must not make git run a
-	// program just because we asked for a diff.
-	base := []string{"-C", dir, "-c", "core.fsmonitor=false", "-c", "core.quotePath=false", "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c", "color.ui=false"}
-	cmd := exec.CommandContext(ctx, "git", append(base, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	r, err := gitexec.New(ctx, dir)
 	if err != nil {
-		return nil, fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
 	}
-	return out, nil
+	return r.Run(ctx, args...)
 }
 
 // DefaultDiffBase is the merge-base of HEAD and its upstream; without an
@@ -130,20 +126,29 @@ func GitDiff(ctx context.Context, dir, base, head string, untracked bool) ([]*di
 	if err != nil {
 		return nil, err
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("untracked files: %w", err)
+	}
+	defer root.Close()
 	for _, name := range strings.Split(string(names), "\x00") {
 		if name == "" {
 			continue
 		}
-		if fd, err := addedFile(filepath.Join(dir, filepath.FromSlash(name)), name); err == nil {
+		if fd, err := addedFile(root, name); err == nil {
 			fds = append(fds, fd)
 		}
 	}
 	return fds, nil
 }
 
-// addedFile is the diff of a new file: every line added.
-func addedFile(abs, name string) (*diff.FileDiff, error) {
-	b, err := os.ReadFile(abs)
+// addedFile is the diff of a new file: every line added. A symbolic link
+// is not followed (it could name any file on the machine).
+func addedFile(root *os.Root, name string) (*diff.FileDiff, error) {
+	if st, err := root.Lstat(name); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	b, err := root.ReadFile(name)
 	if err != nil {
 		return nil, err
 	}
