@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/tfreview/tfreview/internal/gitexec"
 )
 
 // Base is the revision a change is judged against: the merge-base of a ref
@@ -31,7 +33,7 @@ func ResolveBase(ctx context.Context, dir, ref string, getenv func(string) strin
 	if err != nil {
 		return nil, err
 	}
-	g := git{dir: abs}
+	g := git{&gitexec.Runner{Dir: abs}}
 	top, err := g.line(ctx, "rev-parse", "--show-toplevel")
 	if err != nil {
 		if ctx.Err() != nil {
@@ -42,7 +44,9 @@ func ResolveBase(ctx context.Context, dir, ref string, getenv func(string) strin
 	if top, err = realAbs(top); err != nil {
 		return nil, err
 	}
-	g.dir = top
+	if g.Runner, err = gitexec.New(ctx, top); err != nil {
+		return nil, wrapGit(ctx, err)
+	}
 	if ref == Auto {
 		if ref, err = resolveAuto(getenv); err != nil {
 			return nil, err
