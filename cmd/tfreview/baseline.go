@@ -17,7 +17,7 @@ import (
 const defaultBaseline = ".tfreview-baseline.json"
 
 func newBaselineCmd(stdout, stderr io.Writer) *cobra.Command {
-	var f scanFlags
+	var f optionFlags
 	var output string
 	var update bool
 	cmd := &cobra.Command{
@@ -41,41 +41,16 @@ Fingerprints do not depend on line numbers or on the file a resource is in
 	fl := cmd.Flags()
 	fl.StringVarP(&output, "output", "o", defaultBaseline, "baseline file to write (and, with --update, to read)")
 	fl.BoolVar(&update, "update", false, "keep only the entries that still match a finding (nothing is added)")
-	fl.StringVar(&f.severity, "severity", "", "minimum severity recorded: LOW, MEDIUM, HIGH, CRITICAL (default LOW)")
-	fl.StringSliceVar(&f.engines, "engines", nil, "engines to run: trivy,builtin (default both)")
-	fl.StringVar(&f.configPath, "config", "", "config file (default .tfreview.yaml in the first scanned path, then the current directory)")
-	fl.StringArrayVar(&f.varFiles, "var-file", nil, "extra .tfvars file applied to every root module (repeatable)")
-	fl.StringArrayVar(&f.vars, "var", nil, "set a variable, k=v, like TF_VAR_k (repeatable)")
-	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks (IDs or aliases)")
-	fl.StringSliceVar(&f.skipChecks, "skip-checks", nil, "do not run these checks (IDs or aliases)")
-	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directory globs not to scan")
-	fl.StringSliceVar(&f.skipFiles, "skip-files", nil, "file globs not to scan")
-	fl.BoolVar(&f.downloadModules, "download-modules", false, "download remote module sources")
-	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
-	fl.BoolVar(&f.allowOutsideRoot, "allow-outside-root", false, "let paths in the config file (var_files) lead outside the directory holding it")
-	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
-	f.maxFileSize = scanner.DefaultLimits.MaxFileSize
-	f.maxNesting = scanner.DefaultLimits.MaxNesting
-	f.maxInstances = scanner.DefaultLimits.MaxInstances
-	f.maxEvalTime = scanner.DefaultLimits.MaxEvalTime
+	addOptionFlags(fl, &f)
 	return cmd
 }
 
-func runBaseline(cmd *cobra.Command, args []string, f scanFlags, output string, update bool, stdout, stderr io.Writer) error {
-	args, err := pathArgs(cmd, args)
+func runBaseline(cmd *cobra.Command, args []string, f optionFlags, output string, update bool, stdout, stderr io.Writer) error {
+	set, err := setupScan(cmd, args, f, nil, stderr)
 	if err != nil {
 		return err
 	}
-	args = dirsOfFiles(args)
-	cfg, err := loadConfig(f.configPath, args[0], f.allowOutsideRoot)
-	if err != nil {
-		return withCode(exitError, err)
-	}
-	opts, _, err := scanOptions(cmd, f, cfg, args)
-	if err != nil {
-		return withCode(exitError, err)
-	}
-	opts.Logger = newLogger(stderr, f.debug)
+	opts := set.opts
 	var old *baseline.File
 	if update {
 		if old, _, err = baseline.Read(output); err != nil {

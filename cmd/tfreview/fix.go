@@ -17,42 +17,43 @@ import (
 	"github.com/tfreview/tfreview/scanner"
 )
 
-// maxFixPasses bounds re-scanning: fixes of one block that overlap are
-// applied over successive passes.
-const maxFixPasses = 5
-
 func newFixCmd(stdout, stderr io.Writer) *cobra.Command {
 	var dryRun bool
-	var checks, engines []string
+	var only []string
+	var f optionFlags
 	cmd := &cobra.Command{
 		Use:   "fix [PATH...]",
 		Short: "Apply the automatic fixes of findings in place (or print them as a diff)",
 		Long: `fix scans PATH (default "."), applies every safe automatic fix, re-scans
-and repeats until nothing more can be fixed. Files that do not parse are
-never touched. With --dry-run nothing is written and a unified diff is
-printed instead.`,
+and repeats until nothing more can be fixed. It scans with the same options
+and .tfreview.yaml as scan: a check that scan does not run, or a directory
+it skips, is not fixed either. Files that do not parse are never touched.
+With --dry-run nothing is written and a unified diff is printed instead.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			args, err := pathArgs(cmd, args)
+			set, err := setupScan(cmd, args, f, nil, stderr)
 			if err != nil {
 				return err
 			}
-			return withCode(exitError, runFix(cmd.Context(), args, engines, checks, dryRun, stdout, stderr))
+			return withCode(exitError, runFix(cmd.Context(), set.opts, only, dryRun, stdout, stderr))
 		},
 	}
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print a unified diff instead of writing")
-	cmd.Flags().StringSliceVar(&checks, "check", nil, "only fix findings of these checks (IDs or aliases)")
-	cmd.Flags().StringSliceVar(&engines, "engines", nil, "engines to run: trivy,builtin (default both)")
+	fl := cmd.Flags()
+	fl.BoolVar(&dryRun, "dry-run", false, "print a unified diff instead of writing")
+	fl.StringSliceVar(&only, "check", nil, "only fix findings of these checks (IDs or aliases)")
+	addOptionFlags(fl, &f)
 	return cmd
 }
 
-func runFix(ctx context.Context, paths, engines, checks []string, dryRun bool, stdout, stderr io.Writer) error {
+// runFix fixes the paths of opts on a copy of their Terraform files (so a
+// dry run and a real run take the same path and nothing is written until
+// every pass is done), then writes back or prints what changed.
+func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun bool, stdout, stderr io.Writer) error {
 	work, err := os.MkdirTemp("", "tfreview-fix-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	// Work on a copy of the Terraform files, so a dry run and a real run
-	// take the same path and nothing is written until every pass is done.
+	paths := opts.Paths
 	var workPaths []string
 	for i, p := range paths {
 		dst := filepath.Join(work, fmt.Sprint(i))
@@ -61,68 +62,36 @@ func runFix(ctx context.Context, paths, engines, checks []string, dryRun bool, s
 		}
 		workPaths = append(workPaths, dst)
 	}
-	selected := func(f finding.Finding) bool {
-		if len(checks) == 0 {
-			return true
-		}
-		return slices.ContainsFunc(checks, f.HasID)
+	scanOpts := opts
+	scanOpts.Paths, scanOpts.BaseDir = workPaths, work
+	loop := fixes.Loop{
+		Dir:          work,
+		Scan:         func(ctx context.Context) (finding.Report, error) { return scanner.Scan(ctx, scanOpts) },
+		ParseErrorID: scanner.ParseRuleID,
 	}
-	applied := 0
-	for pass := 0; pass < maxFixPasses; pass++ {
-		rep, err := scanner.Scan(ctx, scanner.Options{Paths: workPaths, BaseDir: work, Engines: engines})
-		if err != nil {
-			return err
-		}
-		broken := map[string]bool{}
-		for _, f := range rep.Findings {
-			if f.RuleID == scanner.ParseRuleID {
-				broken[f.Range.File] = true
-			}
-		}
-		var todo []*finding.Fix
-		src := map[string][]byte{}
-		for _, f := range rep.Findings {
-			if f.Fix == nil || f.Suppressed != nil || !selected(f) {
-				continue
-			}
-			touchesBroken := false
-			for _, e := range f.Fix.Edits {
-				touchesBroken = touchesBroken || broken[e.Range.File]
-			}
-			if touchesBroken {
-				continue
-			}
-			for _, e := range f.Fix.Edits {
-				if _, ok := src[e.Range.File]; !ok {
-					data, err := os.ReadFile(filepath.Join(work, filepath.FromSlash(e.Range.File)))
-					if err != nil {
-						return err
-					}
-					src[e.Range.File] = data
-				}
-			}
-			todo = append(todo, f.Fix)
-		}
-		// Fixes whose edits overlap one already taken wait for the next
-		// pass, against the re-scanned file.
-		res, err := fixes.ApplyFixes(src, todo)
-		if err != nil {
-			return err
-		}
-		for file, out := range res.Files {
-			if err := os.WriteFile(filepath.Join(work, filepath.FromSlash(file)), out, 0o644); err != nil {
-				return err
-			}
-		}
-		n := 0
-		if len(res.Files) > 0 {
-			n = len(res.Applied)
-		}
-		applied += n
-		if n == 0 {
-			break
-		}
+	if len(only) > 0 {
+		loop.Select = func(f finding.Finding) bool { return slices.ContainsFunc(only, f.HasID) }
 	}
+	res, err := loop.Run(ctx)
+	if err != nil {
+		return err
+	}
+	changed, err := writeBack(paths, work, dryRun, stdout)
+	if err != nil {
+		return err
+	}
+	verb := "applied"
+	if dryRun {
+		verb = "would apply"
+	}
+	fmt.Fprintf(stderr, "tfreview fix: %s %d fix(es) in %d file(s)\n", verb, res.Applied, changed)
+	return nil
+}
+
+// writeBack compares each file of the fixed copy with its original and
+// writes it back, or prints the diff with dryRun. It returns how many
+// files differ.
+func writeBack(paths []string, work string, dryRun bool, stdout io.Writer) (int, error) {
 	changed := 0
 	for i, p := range paths {
 		root := filepath.Join(work, fmt.Sprint(i))
@@ -156,15 +125,10 @@ func runFix(ctx context.Context, paths, engines, checks []string, dryRun bool, s
 			return os.WriteFile(orig, after, info.Mode().Perm())
 		})
 		if err != nil {
-			return err
+			return changed, err
 		}
 	}
-	verb := "applied"
-	if dryRun {
-		verb = "would apply"
-	}
-	fmt.Fprintf(stderr, "tfreview fix: %s %d fix(es) in %d file(s)\n", verb, applied, changed)
-	return nil
+	return changed, nil
 }
 
 // copyTerraform copies the Terraform and tfvars files below src to dst,

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tfreview/tfreview/config"
 )
 
 func copyDir(t *testing.T, src string) string {
@@ -110,5 +112,31 @@ func TestFixNeverTouchesBrokenOrNonLiteral(t *testing.T) {
 	_, out, _ := runCLI(t, "scan", dir, "--format", "json")
 	if !strings.Contains(out, "the value comes from var.enc; changing it would change every caller") {
 		t.Error("the finding does not say why no fix is offered")
+	}
+}
+
+// fix scans with the same config as scan: a disabled check is not fixed,
+// and a skipped directory is not touched.
+func TestFixUsesTheScanConfig(t *testing.T) {
+	dir := t.TempDir()
+	volume := "resource \"aws_ebs_volume\" \"data\" {\n  availability_zone = \"eu-west-1a\"\n  size              = 10\n  encrypted         = false\n}\n"
+	instance := "resource \"aws_instance\" \"web\" {\n  ami           = \"ami-123\"\n  instance_type = \"t3.micro\"\n  metadata_options {\n    http_tokens = \"optional\"\n  }\n}\n"
+	writeFiles(t, dir, map[string]string{
+		"main.tf":            volume + instance,
+		"examples/x/main.tf": volume + instance,
+		config.FileName:      "disabled_checks: [AWS-0026]\nskip_dirs: [\"examples/**\"]\n",
+	})
+	code, out, stderr := runCLI(t, "fix", "--dry-run", "--engines", "trivy", dir)
+	if code != exitOK {
+		t.Fatalf("fix: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, `http_tokens = "required"`) {
+		t.Errorf("the enabled check was not fixed:\n%s", out)
+	}
+	if strings.Contains(out, "encrypted") {
+		t.Errorf("disabled_checks: AWS-0026 was fixed anyway:\n%s", out)
+	}
+	if strings.Contains(out, "examples") {
+		t.Errorf("skip_dirs: examples/ was fixed anyway:\n%s", out)
 	}
 }

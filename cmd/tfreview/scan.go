@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/tfreview/tfreview/config"
@@ -18,10 +19,23 @@ import (
 	"github.com/tfreview/tfreview/scanner"
 )
 
-// scanFlags are the flags of `tfreview scan`.
+// scanFlags are the flags of `tfreview scan`: the scan options every
+// scanning command shares, plus outputs, reporters and comparisons.
 type scanFlags struct {
-	formats, outputs    []string
-	severity, failOn    string
+	optionFlags
+	formats, outputs []string
+	showIgnored      bool
+	noColor          bool
+	report           reportFlags
+	compare          compareFlags
+}
+
+// optionFlags are the flags that make scanner.Options, the same for scan,
+// baseline and fix (registered by addOptionFlags, turned into options by
+// setupScan).
+type optionFlags struct {
+	severity            string
+	failOn              string // registered by scan only
 	engines             []string
 	configPath          string
 	varFiles            []string
@@ -31,16 +45,34 @@ type scanFlags struct {
 	downloadModules     bool
 	checksBundle        string
 	allowOutsideRoot    bool
-	showIgnored         bool
 	requireIgnoreReason bool
-	noColor             bool
 	debug               bool
 	maxFileSize         int64
 	maxNesting          int
 	maxInstances        int
 	maxEvalTime         time.Duration
-	report              reportFlags
-	compare             compareFlags
+}
+
+// addOptionFlags registers the flags of optionFlags.
+func addOptionFlags(fl *pflag.FlagSet, f *optionFlags) {
+	fl.StringVar(&f.severity, "severity", "", "minimum severity reported: LOW, MEDIUM, HIGH, CRITICAL (default LOW)")
+	fl.StringSliceVar(&f.engines, "engines", nil, "engines to run: trivy,builtin (default both)")
+	fl.StringVar(&f.configPath, "config", "", "config file (default .tfreview.yaml in the first scanned path, then the current directory)")
+	fl.StringArrayVar(&f.varFiles, "var-file", nil, "extra .tfvars file applied to every root module (repeatable)")
+	fl.StringArrayVar(&f.vars, "var", nil, "set a variable, k=v, like TF_VAR_k (repeatable)")
+	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks (IDs or aliases)")
+	fl.StringSliceVar(&f.skipChecks, "skip-checks", nil, "do not run these checks (IDs or aliases)")
+	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directory globs not to scan")
+	fl.StringSliceVar(&f.skipFiles, "skip-files", nil, "file globs not to scan")
+	fl.BoolVar(&f.downloadModules, "download-modules", false, "download remote module sources (off: nothing is downloaded unless asked)")
+	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
+	fl.BoolVar(&f.allowOutsideRoot, "allow-outside-root", false, "let paths in the config file (var_files) lead outside the directory holding it")
+	fl.BoolVar(&f.requireIgnoreReason, "require-ignore-reason", false, "report ignore comments that give no reason")
+	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
+	fl.Int64Var(&f.maxFileSize, "max-file-size", scanner.DefaultLimits.MaxFileSize, "largest .tf/.tfvars file read, in bytes")
+	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
+	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "most instances evaluated per block (count, for_each, dynamic blocks)")
+	fl.DurationVar(&f.maxEvalTime, "max-eval-time", scanner.DefaultLimits.MaxEvalTime, "longest evaluation of one root module; past it the root module is reported as TFR-EVAL")
 }
 
 func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
@@ -60,54 +92,22 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&f.formats, "format", "f", nil, "output format: "+strings.Join(formatters.Names(), ", ")+" (repeatable, paired in order with --output; default text)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "write the matching --format to this file instead of stdout (repeatable)")
-	fl.StringVar(&f.severity, "severity", "", "minimum severity reported: LOW, MEDIUM, HIGH, CRITICAL (default LOW)")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (default HIGH)")
-	fl.StringSliceVar(&f.engines, "engines", nil, "engines to run: trivy,builtin (default both)")
-	fl.StringVar(&f.configPath, "config", "", "config file (default .tfreview.yaml in the first scanned path, then the current directory)")
-	fl.StringArrayVar(&f.varFiles, "var-file", nil, "extra .tfvars file applied to every root module (repeatable)")
-	fl.StringArrayVar(&f.vars, "var", nil, "set a variable, k=v, like TF_VAR_k (repeatable)")
-	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks (IDs or aliases)")
-	fl.StringSliceVar(&f.skipChecks, "skip-checks", nil, "do not run these checks (IDs or aliases)")
-	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directory globs not to scan")
-	fl.StringSliceVar(&f.skipFiles, "skip-files", nil, "file globs not to scan")
-	fl.BoolVar(&f.downloadModules, "download-modules", false, "download remote module sources (off: nothing is downloaded unless asked)")
-	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
-	fl.BoolVar(&f.allowOutsideRoot, "allow-outside-root", false, "let paths in the config file (var_files) lead outside the directory holding it")
 	fl.BoolVar(&f.showIgnored, "show-ignored", false, "also report suppressed findings, marked as such")
-	fl.BoolVar(&f.requireIgnoreReason, "require-ignore-reason", false, "report ignore comments that give no reason")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colour in text output (also NO_COLOR)")
-	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
-	fl.Int64Var(&f.maxFileSize, "max-file-size", scanner.DefaultLimits.MaxFileSize, "largest .tf/.tfvars file read, in bytes")
-	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
-	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "most instances evaluated per block (count, for_each, dynamic blocks)")
-	fl.DurationVar(&f.maxEvalTime, "max-eval-time", scanner.DefaultLimits.MaxEvalTime, "longest evaluation of one root module; past it the root module is reported as TFR-EVAL")
+	addOptionFlags(fl, &f.optionFlags)
 	addReportFlags(fl, &f.report)
 	addCompareFlags(fl, &f.compare)
 	return cmd
 }
 
 func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.Writer) (int, error) {
-	args, err := pathArgs(cmd, args)
+	ctx := cmd.Context()
+	set, err := setupScan(cmd, args, f.optionFlags, &f.compare, stderr)
 	if err != nil {
 		return exitError, err
 	}
-	args = dirsOfFiles(args)
-	ctx := cmd.Context()
-	cfg, err := loadConfig(f.configPath, args[0], f.allowOutsideRoot)
-	if err != nil {
-		return exitError, withCode(exitError, err)
-	}
-	var judge *judgement
-	if f.compare.newSince != "" {
-		if judge, cfg, err = judgeChange(ctx, f.compare, f.configPath, args[0], f.allowOutsideRoot, cfg); err != nil {
-			return exitError, withCode(exitError, err)
-		}
-	}
-	opts, failOn, err := scanOptions(cmd, f, cfg, args)
-	if err != nil {
-		return exitError, withCode(exitError, err)
-	}
-	opts.Logger = newLogger(stderr, f.debug)
+	cfg, opts, failOn, judge := set.cfg, set.opts, set.failOn, set.judge
 
 	rp, err := newReporter(f.report, cfg, failOn, stdout, stderr)
 	if err != nil {
@@ -185,8 +185,43 @@ func loadConfig(explicit, firstPath string, allowOutside bool) (*config.Config, 
 	return cfg, nil
 }
 
+// scanSetup is what a scanning command derives from its arguments, flags
+// and config file: the same way for scan, baseline and fix.
+type scanSetup struct {
+	cfg    *config.Config // the config that judges the run (the base's with --new-since)
+	opts   scanner.Options
+	failOn finding.Severity
+	judge  *judgement // set with --new-since
+}
+
+// setupScan turns PATH arguments, flags and the config file into scan
+// options. compare is nil for commands without --new-since.
+func setupScan(cmd *cobra.Command, args []string, f optionFlags, compare *compareFlags, stderr io.Writer) (*scanSetup, error) {
+	args, err := pathArgs(cmd, args)
+	if err != nil {
+		return nil, err
+	}
+	args = dirsOfFiles(args)
+	cfg, err := loadConfig(f.configPath, args[0], f.allowOutsideRoot)
+	if err != nil {
+		return nil, withCode(exitError, err)
+	}
+	set := &scanSetup{}
+	if compare != nil && compare.newSince != "" {
+		if set.judge, cfg, err = judgeChange(cmd.Context(), *compare, f.configPath, args[0], f.allowOutsideRoot, cfg); err != nil {
+			return nil, withCode(exitError, err)
+		}
+	}
+	set.cfg = cfg
+	if set.opts, set.failOn, err = scanOptions(cmd, f, cfg, args); err != nil {
+		return nil, withCode(exitError, err)
+	}
+	set.opts.Logger = newLogger(stderr, f.debug)
+	return set, nil
+}
+
 // scanOptions merges the config file and the flags; flags win.
-func scanOptions(cmd *cobra.Command, f scanFlags, cfg *config.Config, args []string) (scanner.Options, finding.Severity, error) {
+func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []string) (scanner.Options, finding.Severity, error) {
 	changed := cmd.Flags().Changed
 	pick := func(flag, flagVal, cfgVal, def string) string {
 		switch {
