@@ -92,6 +92,7 @@ func (l Loop) Run(ctx context.Context) (LoopResult, error) {
 	}
 	// The last pass applied fixes: one more scan says whether any is left.
 	rep, err := l.Scan(ctx)
+	res.Passes++
 	if err != nil {
 		return res, err
 	}
