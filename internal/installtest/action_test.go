@@ -126,7 +126,9 @@ func runInstallStep(t *testing.T, srv *releaseServer, toolCache, ref, tagsRemote
 	return r
 }
 
-func (r actionInstall) requests(srv *releaseServer) int32 { return srv.requests.Load() - r.requestsBefore }
+func (r actionInstall) requests(srv *releaseServer) int32 {
+	return srv.requests.Load() - r.requestsBefore
+}
 
 // TestActionInstallsTheReleaseOfItsRef: @v1 (a moving, annotated tag)
 // installs the release on v1's commit, v1.2.3, not v1.2.2 and not a build;

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -305,7 +306,7 @@ func TestInstallGoreleaserSnapshot(t *testing.T) {
 	}
 	t.Logf("install of the real %s archive from the local server took %v", version, r.elapsed)
 	out, err := exec.Command(filepath.Join(r.bindir, "tfreview"), "version").Output()
-	if err != nil || !strings.HasPrefix(string(out), "tfreview "+version+"\ncommit ") || strings.Contains(string(out), "commit unknown") {
+	if err != nil || !regexp.MustCompile(`^tfreview `+regexp.QuoteMeta(version)+`\ncommit [0-9a-f]{40}\nbuilt \d{4}-\d\d-\d\dT`).Match(out) {
 		t.Errorf("installed tfreview version: %q %v", out, err)
 	}
 
