@@ -209,3 +209,33 @@ func TestReleaseWorkflowPermissions(t *testing.T) {
 		t.Error("no step moves the major tag")
 	}
 }
+
+// TestReadmeAdoptionWorkflow lints the README's GitHub Action snippet,
+// verbatim, inside the smallest workflow around it: what a new user copies
+// must pass actionlint and use only inputs action.yml declares.
+func TestReadmeAdoptionWorkflow(t *testing.T) {
+	if !Available {
+		t.Skip("actionlint is not compiled in (-tags noactionlint)")
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snippet string
+	for _, m := range fenceRE.FindAllSubmatch(readme, -1) {
+		if strings.Contains(string(m[1]), "uses: tfreview/tfreview@v1\n") {
+			snippet = string(m[1])
+		}
+	}
+	if snippet == "" {
+		t.Fatal("README.md has no YAML block using tfreview/tfreview@v1")
+	}
+	var wf strings.Builder
+	wf.WriteString("on: pull_request\njobs:\n  tfreview:\n    runs-on: ubuntu-latest\n")
+	for _, line := range strings.SplitAfter(snippet, "\n") {
+		if line != "" {
+			wf.WriteString("    " + line)
+		}
+	}
+	lint(t, "README.md (GitHub Action)", UseLocalAction([]byte(wf.String())))
+}
