@@ -100,8 +100,12 @@ func TestReadmePreCommitConfig(t *testing.T) {
 	must(user, "git", "init", "-q", "-b", "main")
 	must(user, "git", "add", "-A")
 	must(user, "git", "commit", "-q", "-m", "base")
-	os.WriteFile(filepath.Join(user, "infra", "bucket.tf"), []byte(`resource "aws_s3_bucket_acl" "public" {
+	os.WriteFile(filepath.Join(user, "infra", "bucket.tf"), []byte(`resource "aws_s3_bucket" "public" {
   bucket = "public-bucket"
+}
+
+resource "aws_s3_bucket_acl" "public" {
+  bucket = aws_s3_bucket.public.id
   acl    = "public-read"
 }
 `), 0o644)
