@@ -84,7 +84,10 @@ detect_arch() {
 fetch() {
 	debug "GET $1"
 	if command -v curl >/dev/null 2>&1; then
-		curl -sSfL --retry 3 --proto '=https,http' ${3:+-H "Accept: $3"} -o "$2" "$1" || return 1
+		# Over HTTPS, redirects may not drop to plain HTTP.
+		proto='=https'
+		case "$1" in http://*) proto='=http,https' ;; esac
+		curl -sSfL --retry 3 --proto "$proto" --proto-redir "$proto" ${3:+-H "Accept: $3"} -o "$2" "$1" || return 1
 	elif command -v wget >/dev/null 2>&1; then
 		wget -q ${3:+--header "Accept: $3"} -O "$2" "$1" || return 1
 	else

@@ -123,6 +123,11 @@ type installRun struct {
 
 func runInstall(t *testing.T, baseURL string, args ...string) installRun {
 	t.Helper()
+	return runInstallEnv(t, baseURL, nil, args...)
+}
+
+func runInstallEnv(t *testing.T, baseURL string, extraEnv []string, args ...string) installRun {
+	t.Helper()
 	dir := t.TempDir()
 	r := installRun{bindir: filepath.Join(dir, "bin"), marker: filepath.Join(dir, "ran")}
 	cmd := exec.Command("sh", append([]string{script, "-b", r.bindir}, args...)...)
@@ -134,6 +139,7 @@ func runInstall(t *testing.T, baseURL string, args ...string) installRun {
 		"TFREVIEW_COSIGN=0",
 		"TFREVIEW_VERSION=", "TFREVIEW_INSTALL_DIR=",
 	)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
@@ -199,6 +205,38 @@ func TestInstallGoodArchive(t *testing.T) {
 	if !strings.Contains(r.stderr, "installed "+filepath.Join(r.bindir, "tfreview")+" ("+tag) {
 		t.Errorf("no success line:\n%s", r.stderr)
 	}
+}
+
+// TestInstallWithWgetOnly: machines without curl (slim images) download
+// with wget, and are refused a tampered archive just the same.
+func TestInstallWithWgetOnly(t *testing.T) {
+	if _, err := exec.LookPath("wget"); err != nil {
+		t.Skip("wget is not installed")
+	}
+	// A PATH with the tools the script needs, wget but no curl.
+	bin := t.TempDir()
+	for _, tool := range []string{"sh", "wget", "tar", "gzip", "awk", "sed", "grep", "cut", "tr", "mkdir", "cp", "chmod", "mv", "rm", "mktemp", "uname", "sha256sum", "cat"} {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+		if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := goodRelease(t)
+	files["checksums.txt"] = checksums(files)
+	srv := serveRelease(t, tag, files)
+	r := runInstallEnv(t, srv.URL, []string{"PATH=" + bin}, tag)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(r.bindir, "tfreview")); err != nil {
+		t.Error(err)
+	}
+	files[archiveName(tag)] = append(bytes.Clone(files[archiveName(tag)]), 0)
+	bad := serveRelease(t, tag, files)
+	runInstallEnv(t, bad.URL, []string{"PATH=" + bin}, tag).refused(t, "checksum mismatch for "+archiveName(tag))
 }
 
 func TestInstallLatestResolvesTheTag(t *testing.T) {
