@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-//go:generate go run ./internal/gendocs -out ../docs/checks -testdata ../testdata/rules
+//go:generate go run -tags gendocs ./internal/gendocs -out ../docs/checks -testdata ../testdata/rules
 
 // Example is Terraform shown in a check's documentation.
 type Example struct {

@@ -26,12 +26,21 @@ func hookCommand(t *testing.T, userArgs []string, files ...string) []string {
 		ID    string `yaml:"id"`
 		Entry string `yaml:"entry"`
 	}
-	if err := yaml.Unmarshal(src, &hooks); err != nil || len(hooks) != 1 || hooks[0].ID != "tfreview" {
+	if err := yaml.Unmarshal(src, &hooks); err != nil {
 		t.Fatalf("hooks %+v: %v", hooks, err)
 	}
-	entry := strings.Fields(hooks[0].Entry)
+	// The golang hook; tfreview-docker passes the same arguments to the
+	// image (internal/installtest.TestPreCommitHooks).
+	i := 0
+	for i < len(hooks) && hooks[i].ID != "tfreview" {
+		i++
+	}
+	if i == len(hooks) {
+		t.Fatalf("no tfreview hook in %+v", hooks)
+	}
+	entry := strings.Fields(hooks[i].Entry)
 	if entry[0] != "tfreview" {
-		t.Fatalf("entry %q does not run tfreview", hooks[0].Entry)
+		t.Fatalf("entry %q does not run tfreview", hooks[i].Entry)
 	}
 	args := append(entry[1:], userArgs...)
 	return append(args, files...)

@@ -1,3 +1,8 @@
+// The tag keeps this generator out of `go install ./...` (what pre-commit
+// runs for the hook), which must build only tfreview.
+
+//go:build gendocs
+
 // Command gendocs writes docs/checks from the built-in rules' metadata and
 // testdata. Run it with `go generate ./rules`.
 package main

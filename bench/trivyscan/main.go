@@ -1,7 +1,8 @@
 // Command trivyscan runs Trivy's own Terraform scanner (terraform.Scanner
 // .ScanFS with the embedded checks, offline) on a directory and prints the
 // number of failed results. It is the peer tfreview is measured against in
-// benchmarks; it lives under the adapter because it imports Trivy.
+// benchmarks. It lives in the bench module (bench/go.mod), so that
+// `go install ./...` in the repository root builds only tfreview.
 package main
 
 import (
