@@ -146,8 +146,7 @@ func copyTerraform(src, dst string) error {
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
 		name := d.Name()
-		if !d.Type().IsRegular() || !(strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json") ||
-			strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json") || name == ".tfreview.yaml") {
+		if !d.Type().IsRegular() || !fixCopies(name) {
 			return nil
 		}
 		data, err := os.ReadFile(p)
@@ -156,4 +155,15 @@ func copyTerraform(src, dst string) error {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
 	})
+}
+
+// fixCopies says which files fix works on: Terraform, tfvars and the
+// config that decides what scan (and so fix) does.
+func fixCopies(name string) bool {
+	for _, suffix := range []string{".tf", ".tf.json", ".tfvars", ".tfvars.json"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return name == ".tfreview.yaml"
 }

@@ -100,7 +100,7 @@ func CheckInside(root, path string) error {
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%w %s (%v)", ErrOutside, absRoot, pe.Err)
+			return fmt.Errorf("%w %s (%w)", ErrOutside, absRoot, pe.Err)
 		}
 		return err
 	}

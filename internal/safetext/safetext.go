@@ -203,7 +203,7 @@ func skip(line []byte, i int, trimming bool) int {
 		if r == '\n' || r == '\r' || (r == utf8.RuneError && size <= 1) {
 			return i
 		}
-		if !Ignorable(r) && !(trimming && unicode.IsSpace(r)) {
+		if !Ignorable(r) && (!trimming || !unicode.IsSpace(r)) {
 			return i
 		}
 		i += size

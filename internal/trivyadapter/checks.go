@@ -11,7 +11,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	checks "github.com/aquasecurity/trivy-checks"
 	"github.com/aquasecurity/trivy/pkg/iac/rego"
 
 	"github.com/tfreview/tfreview/finding"
@@ -41,17 +40,6 @@ func decodeChecks(data []byte) ([]finding.RuleInfo, error) {
 		return nil, fmt.Errorf("embedded Trivy checks listing: %w", err)
 	}
 	return out, nil
-}
-
-// loadEmbedded parses the embedded checks that can run on Terraform: those
-// under checks/cloud (the Kubernetes and Dockerfile checks are a third of
-// the embedded files).
-func loadEmbedded() (map[string]*ast.Module, error) {
-	m, err := rego.LoadPoliciesFromDirs(checks.EmbeddedPolicyFileSystem, "checks/cloud")
-	if err != nil {
-		return nil, fmt.Errorf("load embedded Trivy checks: %w", err)
-	}
-	return m, nil
 }
 
 func loadDir(dir string) (map[string]*ast.Module, error) {

@@ -206,7 +206,9 @@ func aliases(rule scan.Rule) []string {
 			out = append(out, s)
 		}
 	}
-	add(rule.AVDID)
+	// AVDID is deprecated in Trivy's API, but users' ignores and configs
+	// still name checks by it.
+	add(rule.AVDID) //nolint:staticcheck // SA1019: kept as an alias on purpose
 	add("AVD-" + rule.ID)
 	add(rule.LongID)
 	for _, a := range rule.Aliases {
