@@ -17,7 +17,6 @@ import (
 	"strings"
 
 	"github.com/tfreview/tfreview/finding"
-	"github.com/tfreview/tfreview/reporters/review"
 )
 
 // Instance is one finding of a group: one count/for_each instance, or the
@@ -65,7 +64,7 @@ func KeyOf(f finding.Finding) string {
 	if f.Resource == "" {
 		return finding.FingerprintOf(f)
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{"tfreview-track/1", f.RuleID, path.Dir(f.Range.File), review.GenericAddress(f.Resource)}, "\x00")))
+	sum := sha256.Sum256([]byte(strings.Join([]string{"tfreview-track/1", f.RuleID, path.Dir(f.Range.File), localAddress(f.Resource)}, "\x00")))
 	return hex.EncodeToString(sum[:16])
 }
 
@@ -154,6 +153,21 @@ func instanceFree(addr string) string {
 		}
 	}
 	return b.String()
+}
+
+// localAddress drops instance keys and module calls:
+// module.a["x"].aws_s3_bucket.b[0] → aws_s3_bucket.b.
+func localAddress(addr string) string {
+	a := instanceFree(addr)
+	for strings.HasPrefix(a, "module.") {
+		rest := a[len("module."):]
+		i := strings.IndexByte(rest, '.')
+		if i < 0 {
+			break
+		}
+		a = rest[i+1:]
+	}
+	return a
 }
 
 // Digest summarises what a ticket shows of the group, so a rerun updates a

@@ -252,7 +252,7 @@ func TestTrackConcurrentRunsGitHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := lifecycle.Reconcile(groups, tickets, "c1") // run A has planned
+	p := lifecycle.Reconcile(groups, tickets, "c1")               // run A has planned
 	if _, _, err := run(t, tr, rt, fixture(), "c1"); err != nil { // run B runs in full
 		t.Fatal(err)
 	}
