@@ -62,6 +62,7 @@ Exit codes:
 		newChecksCmd(stdout),
 		newBaselineCmd(stdout, stderr),
 		newFixCmd(stdout, stderr),
+		newTrackCmd(stdout, stderr, &code),
 		newVersionCmd(stdout),
 	)
 	if err := root.Execute(); err != nil {
