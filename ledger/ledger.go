@@ -20,6 +20,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/tfreview/tfreview/finding"
 	"github.com/tfreview/tfreview/lifecycle"
 )
 
@@ -129,6 +130,7 @@ func (l *Ledger) Tickets() []lifecycle.Ticket {
 		out = append(out, lifecycle.Ticket{
 			Key: r["id"], ID: cmpOr(r["ticket"], r["id"]), URL: r["ticket"],
 			Open: r["status"] == StatusOpen, Accepted: r["status"] == StatusAccepted, Order: int64(i),
+			Title: r["title"] + " on " + r["resource"], Severity: severityOf(r["severity"]),
 		})
 	}
 	return out
@@ -188,6 +190,11 @@ func (l *Ledger) Apply(p lifecycle.Plan, tickets map[string]lifecycle.Ticket, no
 			}
 		}
 	}
+}
+
+func severityOf(s string) finding.Severity {
+	v, _ := finding.ParseSeverity(s)
+	return v
 }
 
 func fixText(g lifecycle.Group) string {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/tfreview/tfreview/finding"
 )
 
 // Action is what a run does to one ticket.
@@ -37,6 +39,10 @@ type Ticket struct {
 	Accepted bool `json:"accepted,omitempty"`
 	// Order sorts tickets of one key: the oldest (lowest) is kept.
 	Order int64 `json:"-"`
+	// Title and Severity describe a ticket whose group is gone (for the
+	// "fixed" lines of notifications), as the tracker or ledger has them.
+	Title    string           `json:"title,omitempty"`
+	Severity finding.Severity `json:"severity,omitempty"`
 }
 
 // Change is one step of a plan.

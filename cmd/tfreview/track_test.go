@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +44,16 @@ func TestTrackEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	led := filepath.Join(dir, "ledger.csv")
 	src := filepath.Join("..", "..", "testdata", "insecure")
-	common := []string{src, "--engines", "builtin", "--tracker", "github", "--ledger", led}
+	var posts []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posts = append(posts, string(b))
+	}))
+	defer hook.Close()
+	summary := filepath.Join(dir, "summary.md")
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	report := filepath.Join(dir, "weekly.md")
+	common := []string{src, "--engines", "builtin", "--tracker", "github", "--ledger", led, "--notify", hook.URL, "--report", report}
 
 	code, _, stderr := trackRun(t, append(common, "--commit", "c1")...)
 	if code != 0 {
@@ -58,6 +71,15 @@ func TestTrackEndToEnd(t *testing.T) {
 		if !strings.HasPrefix(r["ticket"], "https://github.com/acme/infra/issues/") || r["status"] != "open" {
 			t.Errorf("ledger row without its ticket: %v", r)
 		}
+	}
+
+	page, _ := os.ReadFile(report)
+	sum, _ := os.ReadFile(summary)
+	if !bytes.Contains(page, []byte(fmt.Sprintf("**%d open**", len(issues)))) || !bytes.Equal(page, sum) {
+		t.Errorf("weekly report (%d open expected) or job summary wrong:\n%s", len(issues), page)
+	}
+	if len(posts) != 1 {
+		t.Errorf("first run posted %d notifications, want 1", len(posts))
 	}
 
 	before, _ := os.ReadFile(led)
@@ -78,6 +100,9 @@ func TestTrackEndToEnd(t *testing.T) {
 	code, _, stderr = trackRun(t, append(common, "--commit", "c2")...)
 	if code != 0 || len(srv.Snapshot()) != len(issues) {
 		t.Errorf("rerun: exit %d, %d issues (was %d)\n%s", code, len(srv.Snapshot()), len(issues), stderr)
+	}
+	if len(posts) != 1 {
+		t.Errorf("the unchanged rerun posted a notification (%d in all)", len(posts))
 	}
 
 	srv.Mu.Lock()

@@ -18,6 +18,7 @@ import (
 
 	gh "github.com/google/go-github/v91/github"
 
+	"github.com/tfreview/tfreview/finding"
 	"github.com/tfreview/tfreview/lifecycle"
 )
 
@@ -140,6 +141,7 @@ func (t *Tracker) List(ctx context.Context) ([]lifecycle.Ticket, error) {
 			tk := lifecycle.Ticket{
 				Key: m[1], Digest: m[2], ID: strconv.Itoa(is.GetNumber()), URL: is.GetHTMLURL(),
 				Open: is.GetState() == "open", Order: int64(is.GetNumber()),
+				Title: is.GetTitle(), Severity: severityOfTitle(is.GetTitle()),
 			}
 			for _, l := range is.Labels {
 				if l.GetName() == AcceptedLabel {
@@ -336,6 +338,16 @@ func redact(err error, token string) error {
 		return err
 	}
 	return errors.New(strings.ReplaceAll(err.Error(), token, "***"))
+}
+
+// severityOfTitle reads back the severity Title wrote: "[HIGH] ...".
+func severityOfTitle(title string) finding.Severity {
+	if !strings.HasPrefix(title, "[") {
+		return finding.SeverityUnknown
+	}
+	name, _, _ := strings.Cut(title[1:], "]")
+	s, _ := finding.ParseSeverity(name)
+	return s
 }
 
 func isStatus(err error, code int) bool {
