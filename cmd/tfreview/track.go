@@ -21,6 +21,7 @@ import (
 	"github.com/tfreview/tfreview/reporters/review"
 	"github.com/tfreview/tfreview/scanner"
 	ghtracker "github.com/tfreview/tfreview/trackers/github"
+	jiratracker "github.com/tfreview/tfreview/trackers/jira"
 )
 
 // trackFlags are the flags of `tfreview track` besides the scan flags.
@@ -112,7 +113,7 @@ func runTrack(cmd *cobra.Command, args []string, f trackFlags, stdout, stderr io
 	if commit == "" {
 		commit = os.Getenv("GITHUB_SHA")
 	}
-	tracker, err := newLifecycleTracker(f.tracker, args[0], os.Getenv)
+	tracker, err := newLifecycleTracker(f.tracker, args[0], settings, os.Getenv)
 	if err != nil {
 		return fail(err)
 	}
@@ -210,7 +211,7 @@ func runTrack(cmd *cobra.Command, args []string, f trackFlags, stdout, stderr io
 
 // newLifecycleTracker builds the --tracker adapter from the environment
 // the GitHub reporters read; nil for none.
-func newLifecycleTracker(name, root string, env func(string) string) (lifecycle.Tracker, error) {
+func newLifecycleTracker(name, root string, settings lifecycle.Settings, env func(string) string) (lifecycle.Tracker, error) {
 	switch name {
 	case "", "none":
 		return nil, nil
@@ -224,7 +225,11 @@ func newLifecycleTracker(name, root string, env func(string) string) (lifecycle.
 			Repository: env("GITHUB_REPOSITORY"), PathPrefix: prefix,
 		})
 	case "jira":
-		return newJiraTracker(env)
+		return jiratracker.New(jiratracker.Options{
+			BaseURL: env("JIRA_URL"), User: env("JIRA_USER"), APIToken: env("JIRA_API_TOKEN"), PAT: env("JIRA_PAT"),
+			DoneStatus: settings.Jira.DoneStatus, ReopenStatus: settings.Jira.ReopenStatus, AcceptedStatus: settings.Jira.AcceptedStatus,
+			Defaults: settings.Jira.Defaults,
+		})
 	}
 	return nil, fmt.Errorf("--tracker %q: want github, jira or none", name)
 }

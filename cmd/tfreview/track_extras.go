@@ -109,7 +109,3 @@ func appendFile(path string, b []byte) error {
 	}
 	return fh.Close()
 }
-
-func newJiraTracker(env func(string) string) (lifecycle.Tracker, error) {
-	return nil, errors.New("--tracker jira: not available yet")
-}
