@@ -22,9 +22,9 @@ import (
 // issue is a JIRA issue as the stand-in keeps it.
 type issue struct {
 	Key, Project, Type, Summary, Description, Component, Priority, Assignee string
-	Labels                                                                 []string
-	Status                                                                 string
-	Comments                                                               []string
+	Labels                                                                  []string
+	Status                                                                  string
+	Comments                                                                []string
 }
 
 // stand-in for the JIRA REST API: v2 search (Data Center), v3 enhanced
