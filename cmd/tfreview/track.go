@@ -63,7 +63,7 @@ exit code is 3.`,
 	fl.StringVar(&f.tracker, "tracker", "none", "where tickets live: github, jira, none (the ledger alone)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan (create, update, close, reopen, accept) and write nothing")
 	fl.StringVar(&f.ledger, "ledger", "", "the tracking sheet, .csv or .xlsx; people's columns are kept")
-	fl.StringVar(&f.notify, "notify", "", "post new, reopened and fixed findings to this Slack (or JSON) webhook, once per run")
+	fl.StringVar(&f.notify, "notify", "", "post new, reopened and fixed findings to this Slack (or JSON) webhook, once per run (default $TFREVIEW_NOTIFY_URL, which keeps the URL off the command line)")
 	fl.StringVar(&f.report, "report", "", "write the weekly review page (Markdown) here; also appended to $GITHUB_STEP_SUMMARY")
 	fl.StringVar(&f.commit, "commit", "", "the commit scanned, for permalinks and \"fixed in\" (default $GITHUB_SHA)")
 	fl.BoolVar(&f.secHub, "securityhub", false, "import the findings into AWS Security Hub (standard credential chain and region) and archive the gone ones")
@@ -87,6 +87,9 @@ func runTrack(cmd *cobra.Command, args []string, f trackFlags, stdout, stderr io
 	args = dirsOfFiles(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if f.notify == "" {
+		f.notify = os.Getenv("TFREVIEW_NOTIFY_URL")
+	}
 	fail := func(err error) (int, error) { return exitError, withCode(exitError, err) }
 	cfg, err := loadConfig(f.scan.configPath, args[0])
 	if err != nil {

@@ -31,6 +31,7 @@ func trackEnv(t *testing.T, srv *issuestest.Server) {
 	t.Setenv("GITHUB_SHA", "")
 	t.Setenv("GITHUB_WORKSPACE", "")
 	t.Setenv("GITHUB_STEP_SUMMARY", "")
+	t.Setenv("TFREVIEW_NOTIFY_URL", "")
 }
 
 // TestTrackEndToEnd runs the command on testdata/insecure against the
