@@ -388,3 +388,28 @@ func equalIssues(a, b []issuestest.Issue) bool {
 	}
 	return true
 }
+
+// TestTrackRateLimitGitHub: a secondary rate limit (429, Retry-After) is
+// waited out for as long as GitHub asks, then the run goes on.
+func TestTrackRateLimitGitHub(t *testing.T) {
+	srv := issuestest.New(t, token)
+	var waits []time.Duration
+	tr, err := ghtracker.New(ghtracker.Options{
+		Token: token, APIURL: srv.HTTP.URL, Repository: "acme/infra",
+		Sleep: func(_ context.Context, d time.Duration) error {
+			waits = append(waits, d)
+			time.Sleep(d) // go-github also refuses calls until the limit resets
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Throttle = 2
+	if _, _, err := run(t, tr, router(t), fixture(), "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Snapshot()) != 3 || len(waits) != 2 || waits[0] != time.Second {
+		t.Errorf("%d issues, waits %v; want 3 issues after two 1s waits", len(srv.Snapshot()), waits)
+	}
+}

@@ -46,6 +46,9 @@ type Server struct {
 	PageSize      int
 	// BeforeCreate, when set, runs (unlocked) before an issue is created.
 	BeforeCreate func()
+	// Throttle answers the next requests with GitHub's secondary rate
+	// limit: 429, Retry-After: 1.
+	Throttle int
 }
 
 // New starts a stand-in for owner/repo accepting token.
@@ -107,6 +110,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Requests[route]++
 	if a := r.Header.Get("Authorization"); a != "Bearer "+s.Token && a != "token "+s.Token {
 		http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
+		return
+	}
+	if s.Throttle > 0 {
+		s.Throttle--
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "You have exceeded a secondary rate limit.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"})
 		return
 	}
 	if s.Down {
