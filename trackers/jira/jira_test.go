@@ -331,3 +331,32 @@ func outsideNoformat(s string) string {
 	}
 	return b.String()
 }
+
+// TestJiraAPICallsFor1000Findings measures the requests of a first run
+// and an unchanged rerun for 1,000 groups (Data Center, pages of 100).
+func TestJiraAPICallsFor1000Findings(t *testing.T) {
+	srv := &server{requests: map[string]int{}, auth: "Bearer p"}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	dc := false
+	tr, err := jira.New(jira.Options{BaseURL: hs.URL, PAT: "p", Cloud: &dc, Defaults: lifecycle.JiraFields{Project: "SEC"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fs []finding.Finding
+	for i := range 1000 {
+		fs = append(fs, mk("MED", finding.SeverityMedium, fmt.Sprintf("aws_db_instance.d%d", i)))
+	}
+	if _, err := run(t, tr, fs, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	first := srv.total()
+	if p, err := run(t, tr, fs, "c2"); err != nil || p.Changed() {
+		t.Fatalf("rerun: %v", err)
+	}
+	rerun := srv.total() - first
+	t.Logf("1,000 findings on JIRA: first run %d requests, unchanged rerun %d", first, rerun)
+	if first != 1000+1+1+10 || rerun != 10 {
+		t.Errorf("first run %d, rerun %d; want 1012 and 10", first, rerun)
+	}
+}
