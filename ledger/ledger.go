@@ -148,11 +148,14 @@ func (l *Ledger) Apply(p lifecycle.Plan, tickets map[string]lifecycle.Ticket, no
 	}
 	present := map[string]bool{}
 	for _, c := range p.Changes {
+		if c.Action != lifecycle.Close && c.Action != lifecycle.CloseDuplicate {
+			// A held close (Unchanged, no group) keeps its row as it is.
+			present[c.Key] = true
+		}
 		g := c.Group
 		if g == nil {
 			continue
 		}
-		present[g.Key] = true
 		i, ok := index[g.Key]
 		if !ok {
 			i = len(l.Rows)

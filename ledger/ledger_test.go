@@ -131,3 +131,27 @@ func TestHostileLedgerFormula(t *testing.T) {
 		t.Errorf("apostrophe doubled:\n%s", b)
 	}
 }
+
+// TestLedgerHeldClose: when a scan is incomplete (a file did not parse),
+// the groups it no longer sees are not marked fixed.
+func TestLedgerHeldClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.csv")
+	runOnce(t, path, findings(), "2026-11-01")
+	l, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse := finding.Finding{RuleID: "TFR-PARSE", Severity: finding.SeverityHigh, Range: finding.Range{File: "main.tf", Start: finding.Position{Line: 1}}}
+	rep := finding.Report{Findings: []finding.Finding{parse}}
+	p := lifecycle.Reconcile(lifecycle.GroupFindings(rep.Findings), l.Tickets(), "c")
+	if why := lifecycle.Incomplete(rep); why == "" || p.HoldCloses() != 2 {
+		t.Fatalf("incomplete scan not detected (%q) or closes not held", why)
+	}
+	now, _ := time.Parse(DateLayout, "2026-11-08")
+	l.Apply(p, nil, now)
+	for _, r := range l.Rows {
+		if r["rule_id"] != "TFR-PARSE" && r["status"] != StatusOpen {
+			t.Errorf("row %s marked %s by an incomplete scan", r["rule_id"], r["status"])
+		}
+	}
+}

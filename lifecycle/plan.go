@@ -109,6 +109,37 @@ func Reconcile(groups []Group, tickets []Ticket, commit string) Plan {
 	return p
 }
 
+// Incomplete says why a scan cannot tell that a finding is gone — a file
+// that did not parse, an evaluation or engine that gave up — or "". Its
+// findings are missing for a reason other than a fix.
+func Incomplete(r finding.Report) string {
+	for _, f := range r.Findings {
+		if f.Suppressed == nil && (f.RuleID == "TFR-PARSE" || f.RuleID == "TFR-EVAL") {
+			return f.RuleID + " in " + f.Range.File
+		}
+	}
+	for _, n := range r.Notes {
+		if n.Kind == finding.NoteEngineError || n.Kind == finding.NoteLimit {
+			return string(n.Kind)
+		}
+	}
+	return ""
+}
+
+// HoldCloses turns every Close into Unchanged, for a scan that was
+// incomplete: a ticket is closed as fixed only when a complete scan no
+// longer finds it. It returns how many were held.
+func (p *Plan) HoldCloses() int {
+	n := 0
+	for i := range p.Changes {
+		if p.Changes[i].Action == Close {
+			p.Changes[i].Action = Unchanged
+			n++
+		}
+	}
+	return n
+}
+
 // Count is the number of changes with action a.
 func (p Plan) Count(a Action) int {
 	n := 0

@@ -161,6 +161,11 @@ func runTrack(cmd *cobra.Command, args []string, f trackFlags, stdout, stderr io
 		tickets = led.Tickets()
 	}
 	plan := lifecycle.Reconcile(groups, tickets, commit)
+	if why := lifecycle.Incomplete(rep); why != "" {
+		if n := plan.HoldCloses(); n > 0 {
+			fmt.Fprintf(stderr, "tfreview: the scan was incomplete (%s): %d tickets not closed until a complete scan\n", why, n)
+		}
+	}
 	if f.dryRun {
 		if err := plan.Write(stdout); err != nil {
 			return exitNotReported, withCode(exitNotReported, err)
