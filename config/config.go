@@ -40,6 +40,9 @@ type Config struct {
 	// default: read from the base revision, so a pull request cannot turn
 	// it on for itself.
 	AllowNewIgnores bool `yaml:"allow_new_ignores"`
+	// Track configures `tfreview track`; lifecycle.ParseSettings decodes
+	// it (as strictly), so this package need not know its shape.
+	Track yaml.Node `yaml:"track"`
 }
 
 // OwnerRule maps findings to the people who must act on them in PR

@@ -44,6 +44,8 @@ type Options struct {
 	// suppressed, marked as such. Without it they are left out of the
 	// listing and only counted.
 	ShowSuppressed bool
+	// ASFF is where the asff format's findings belong (account, region).
+	ASFF ASFFTarget
 }
 
 // formats is the registry, in the order Names reports it. escape spells a
@@ -64,6 +66,7 @@ var formats = []struct {
 	{"junit", "JUnit XML, one test suite per file", func(o Options) Formatter { return junitFormatter{o} }, safetext.XMLEscape},
 	{"github", "GitHub Actions workflow commands (annotations)", func(o Options) Formatter { return githubFormatter{o} }, nil},
 	{"markdown", "Markdown summary for a pull-request comment or job summary", func(o Options) Formatter { return markdownFormatter{o} }, safetext.XMLEscape},
+	{"asff", "AWS Security Finding Format, the body of Security Hub's BatchImportFindings", func(o Options) Formatter { return asffFormatter{o} }, safetext.JSONEscape},
 }
 
 // Names lists the format names New accepts.

@@ -32,6 +32,7 @@ var goldenCases = []struct {
 	{"junit.golden", "junit", Options{ShowSuppressed: true}},
 	{"github.golden", "github", Options{}},
 	{"markdown.golden", "markdown", Options{}},
+	{"asff.golden", "asff", Options{ShowSuppressed: true}},
 }
 
 func TestGolden(t *testing.T) {

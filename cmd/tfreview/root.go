@@ -66,6 +66,7 @@ Exit codes:
 		newChecksCmd(stdout),
 		newBaselineCmd(stdout, stderr),
 		newFixCmd(stdout, stderr),
+		newTrackCmd(stdout, stderr, &code),
 		newVersionCmd(stdout),
 	)
 	// One context for every command: SIGINT and SIGTERM (what CI runners
