@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,28 +25,15 @@ type Base struct {
 }
 
 // ResolveBase finds the repository of dir and the merge-base of ref (or
-// Auto) and HEAD. Errors are *Error, like Compare's.
+// Auto) and HEAD. Errors are *Error, like Compare's. It is the first step
+// of Compare too, so a gate and a comparison judge against the same commit.
 func ResolveBase(ctx context.Context, dir, ref string, getenv func(string) string) (*Base, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	abs, err := realAbs(dir)
+	top, g, err := openRepository(ctx, dir)
 	if err != nil {
 		return nil, err
-	}
-	g := git{&gitexec.Runner{Dir: abs}}
-	top, err := g.line(ctx, "rev-parse", "--show-toplevel")
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, &Error{Kind: ErrNotRepository, Err: err, Msg: fmt.Sprintf("--new-since: %s is not in a git repository", dir)}
-	}
-	if top, err = realAbs(top); err != nil {
-		return nil, err
-	}
-	if g.Runner, err = gitexec.New(ctx, top); err != nil {
-		return nil, wrapGit(ctx, err)
 	}
 	if ref == Auto {
 		if ref, err = resolveAuto(getenv); err != nil {
@@ -57,6 +45,38 @@ func ResolveBase(ctx context.Context, dir, ref string, getenv func(string) strin
 		return nil, err
 	}
 	return &Base{Ref: ref, Commit: commit, top: top, g: g}, nil
+}
+
+// openRepository finds the top level of the repository that holds dir (its
+// real path) and a git runner there, which knows the repository's filter
+// drivers to disable them.
+func openRepository(ctx context.Context, dir string) (top string, g git, err error) {
+	abs, err := realAbs(dir)
+	if err != nil {
+		return "", g, err
+	}
+	g = git{&gitexec.Runner{Dir: abs}}
+	top, err = g.line(ctx, "rev-parse", "--show-toplevel")
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			return "", g, ctx.Err()
+		case errors.Is(err, exec.ErrNotFound):
+			return "", g, &Error{Kind: ErrGit, Err: err, Msg: "--new-since needs git, which is not installed (or not on PATH)"}
+		}
+		var ee *gitexec.Error
+		if errors.As(err, &ee) {
+			return "", g, &Error{Kind: ErrNotRepository, Err: err, Msg: fmt.Sprintf("--new-since: %s is not in a git repository (%s)", dir, ee.Msg)}
+		}
+		return "", g, &Error{Kind: ErrGit, Err: err, Msg: fmt.Sprintf("--new-since needs git: %v", err)}
+	}
+	if top, err = realAbs(top); err != nil {
+		return "", g, err
+	}
+	if g.Runner, err = gitexec.New(ctx, top); err != nil {
+		return "", g, wrapGit(ctx, err)
+	}
+	return top, g, nil
 }
 
 // MaxBaseFile is the largest file ReadFile returns: config and baseline

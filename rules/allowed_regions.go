@@ -23,7 +23,7 @@ var AllowedRegions = &Rule{
 	Provider:   "aws",
 	Service:    "regions",
 	References: []string{"https://registry.terraform.io/providers/hashicorp/aws/latest/docs#region"},
-	Policy:     true,
+	Configured: func(cfg Config) bool { return len(cfg.AllowedRegions) > 0 },
 	Configuration: `rules:
   allowed_regions: [eu-west-1, eu-central-1]`,
 	Check: checkAllowedRegions,

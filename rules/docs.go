@@ -48,7 +48,7 @@ func RenderDoc(r *Rule, ex Example) []byte {
 		fix = "yes, where the value is written literally (`tfreview fix`)"
 	}
 	fmt.Fprintf(&b, "| Automatic fix | %s |\n", fix)
-	if r.Policy {
+	if r.IsPolicy() {
 		fmt.Fprintf(&b, "| Runs | only when configured (organisation policy) |\n")
 	}
 	fmt.Fprintf(&b, "\n## Why\n\n%s\n\n## How to fix\n\n%s\n", r.Explanation, r.Resolution)
@@ -85,7 +85,7 @@ func RenderIndex(rs []*Rule) []byte {
 			fix = "yes"
 		}
 		title := r.Title
-		if r.Policy {
+		if r.IsPolicy() {
 			title += " (policy, opt-in)"
 		}
 		fmt.Fprintf(&b, "| [%s](%s.md) | `%s` | %s | %s | %s |\n", r.ID, r.ID, r.Slug, r.Severity, title, fix)

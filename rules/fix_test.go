@@ -265,14 +265,15 @@ func TestImageRef(t *testing.T) {
 }
 
 func TestSecretKindsNeverNeedTheValue(t *testing.T) {
-	kinds, first := secretKinds("token", `"ghp_Ab3De6Gh9Jk2Mn5Pq8St1Vw4Yz7Bc0Ef3Hi6K"`)
-	if len(kinds) != 1 || kinds[0] != "a GitHub token" || first != 1 {
-		t.Errorf("kinds %v at %d", kinds, first)
+	const token = "ghp_Ab3De6Gh9Jk2Mn5Pq8St1Vw4Yz7Bc0Ef3Hi6K"
+	kinds, first, end := secretKinds("token", `"`+token+`"`)
+	if len(kinds) != 1 || kinds[0] != "a GitHub token" || first != 1 || end != 1+len(token) {
+		t.Errorf("kinds %v at %d-%d, want the token alone, without its quotes", kinds, first, end)
 	}
-	if kinds, _ := secretKinds("key", `"AKIAIOSFODNN7EXAMPLE"`); len(kinds) != 0 {
+	if kinds, _, _ := secretKinds("key", `"AKIAIOSFODNN7EXAMPLE"`); len(kinds) != 0 {
 		t.Errorf("AWS documentation example reported: %v", kinds)
 	}
-	if kinds, _ := secretKinds("description", `"q8Xk2Lm9Pz4Rt7Vw1Ny5Bc3Df6Gh0Jk8Ls2Qa4Er"`); len(kinds) != 0 {
+	if kinds, _, _ := secretKinds("description", `"q8Xk2Lm9Pz4Rt7Vw1Ny5Bc3Df6Gh0Jk8Ls2Qa4Er"`); len(kinds) != 0 {
 		t.Errorf("a 40-character value not named like a secret reported: %v", kinds)
 	}
 }

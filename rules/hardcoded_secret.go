@@ -76,15 +76,15 @@ var delegatedToTrivy = map[string][]string{
 }
 
 // secretKinds returns the kinds of secret in text (the source of one
-// value) and the byte offset of the first one.
-func secretKinds(name, text string) (kinds []string, first int) {
+// value) and the byte span [first, end) of the first one.
+func secretKinds(name, text string) (kinds []string, first, end int) {
 	first = -1
-	found := func(kind string, at int) {
+	found := func(kind string, at, to int) {
 		if !slices.Contains(kinds, kind) {
 			kinds = append(kinds, kind)
 		}
 		if first < 0 || at < first {
-			first = at
+			first, end = at, to
 		}
 	}
 	for _, sp := range secretPatterns {
@@ -93,28 +93,28 @@ func secretKinds(name, text string) (kinds []string, first int) {
 			if strings.HasSuffix(s, "EXAMPLE") || strings.HasSuffix(s, "EXAMPLEKEY") {
 				continue // AWS's documentation placeholders
 			}
-			found(sp.kind, m[2*sp.group])
+			found(sp.kind, m[2*sp.group], m[2*sp.group+1])
 		}
 	}
 	if m := awsSecretValue.FindStringSubmatchIndex(text); m != nil && secretName.MatchString(name) &&
 		!strings.HasSuffix(text[m[2]:m[3]], "EXAMPLEKEY") {
-		found("an AWS secret access key", m[2])
+		found("an AWS secret access key", m[2], m[3])
 	}
-	return kinds, first
+	return kinds, first, end
 }
 
 func checkHardcodedSecrets(p *Pass) {
 	seen := map[string]bool{} // count/for_each and module instances repeat ranges
-	// report points at the value from its first secret on (the exact place
-	// inside an object or a list), and marks the range sensitive.
-	report := func(b *tfmodel.Block, rng finding.Range, attrPath, where string, kinds []string, first int) {
+	// report points at the first secret in the value (the exact place
+	// inside a string, an object or a list), and marks the range sensitive.
+	report := func(b *tfmodel.Block, rng finding.Range, attrPath, where string, kinds []string, first, end int) {
 		k := fmt.Sprint(rng.File, rng.Start.Byte, rng.Start.Line)
 		if seen[k] {
 			return
 		}
 		seen[k] = true
-		if src := p.Project.Sources[rng.File]; src != nil && first > 0 {
-			rng.Start = posAt(src, rng.Start.Byte+first)
+		if src := p.Project.Sources[rng.File]; src != nil && first >= 0 && rng.Start.Byte+end <= len(src) {
+			rng.Start, rng.End = posAt(src, rng.Start.Byte+first), posAt(src, rng.Start.Byte+end)
 		}
 		p.Report(Issue{Block: b, Range: rng, AttributePath: attrPath, Sensitive: true,
 			Message:     fmt.Sprintf("%s looks like it contains %s", where, strings.Join(kinds, " and ")),
@@ -132,8 +132,8 @@ func checkHardcodedSecrets(p *Pass) {
 						return
 					}
 					text := sourceText(p.Project, a.ExprRange)
-					if kinds, first := secretKinds(a.Name, text); len(kinds) > 0 {
-						report(a.Block, a.ExprRange, a.Path(), describeAttr(a), kinds, first)
+					if kinds, first, end := secretKinds(a.Name, text); len(kinds) > 0 {
+						report(a.Block, a.ExprRange, a.Path(), describeAttr(a), kinds, first, end)
 					}
 				})
 			}
@@ -167,8 +167,8 @@ func checkHardcodedSecrets(p *Pass) {
 		slices.SortFunc(list, func(a, b *hcl.Attribute) int { return cmp.Compare(a.Range.Start.Byte, b.Range.Start.Byte) })
 		for _, a := range list {
 			rng := tfmodel.ConvertRange(a.Expr.Range(), f, src)
-			if kinds, first := secretKinds(a.Name, sourceText(p.Project, rng)); len(kinds) > 0 {
-				report(nil, rng, a.Name, fmt.Sprintf("the value of %s in %s", a.Name, path.Base(f)), kinds, first)
+			if kinds, first, end := secretKinds(a.Name, sourceText(p.Project, rng)); len(kinds) > 0 {
+				report(nil, rng, a.Name, fmt.Sprintf("the value of %s in %s", a.Name, path.Base(f)), kinds, first, end)
 			}
 		}
 	}

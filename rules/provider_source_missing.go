@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -35,46 +34,37 @@ var hashicorpProviders = []string{"ad", "archive", "assert", "aws", "awscc", "az
 	"kubernetes", "local", "nomad", "null", "random", "template", "tfe", "time", "tls", "vault", "vsphere"}
 
 func checkProviderSource(p *Pass) {
-	for _, tf := range p.Project.BlocksOfType("terraform") {
-		for _, rp := range tf.Children("required_providers") {
-			names := make([]string, 0, len(rp.Attrs))
-			for n := range rp.Attrs {
-				names = append(names, n)
+	for _, e := range p.Project.RequiredProviders() {
+		n, a, rp := e.Name, e.Attr, e.Block
+		v := a.Value
+		var fields map[string]cty.Value
+		switch {
+		case !v.IsKnown() || v.IsNull():
+			continue
+		case v.Type() == cty.String:
+			fields = map[string]cty.Value{"version": v}
+		case v.Type().IsObjectType():
+			if v.Type().HasAttribute("source") && !v.GetAttr("source").IsNull() {
+				continue
 			}
-			sort.Strings(names)
-			for _, n := range names {
-				a := rp.Attrs[n]
-				v := a.Value
-				var fields map[string]cty.Value
-				switch {
-				case !v.IsKnown() || v.IsNull():
-					continue
-				case v.Type() == cty.String:
-					fields = map[string]cty.Value{"version": v}
-				case v.Type().IsObjectType():
-					if v.Type().HasAttribute("source") && !v.GetAttr("source").IsNull() {
-						continue
-					}
-					fields = v.AsValueMap()
-				default:
-					continue
-				}
-				msg := fmt.Sprintf("provider %q has no source address, so Terraform assumes hashicorp/%s", n, n)
-				if !slices.Contains(hashicorpProviders, n) {
-					p.ReportAttr(a, msg, nil, "the registry namespace of this provider cannot be known here")
-					continue
-				}
-				if !v.IsWhollyKnown() {
-					p.ReportAttr(a, msg, nil, "the entry refers to other values (e.g. configuration_aliases) and is not rewritten")
-					continue
-				}
-				if fields == nil {
-					fields = map[string]cty.Value{}
-				}
-				fields["source"] = cty.StringVal("hashicorp/" + n)
-				fix, why := setFix(p.Project, rp, []string{n}, cty.ObjectVal(fields), fmt.Sprintf("Add source = \"hashicorp/%s\" (what Terraform already assumes)", n))
-				p.ReportAttr(a, msg, fix, why)
-			}
+			fields = v.AsValueMap()
+		default:
+			continue
 		}
+		msg := fmt.Sprintf("provider %q has no source address, so Terraform assumes hashicorp/%s", n, n)
+		if !slices.Contains(hashicorpProviders, n) {
+			p.ReportAttr(a, msg, nil, "the registry namespace of this provider cannot be known here")
+			continue
+		}
+		if !v.IsWhollyKnown() {
+			p.ReportAttr(a, msg, nil, "the entry refers to other values (e.g. configuration_aliases) and is not rewritten")
+			continue
+		}
+		if fields == nil {
+			fields = map[string]cty.Value{}
+		}
+		fields["source"] = cty.StringVal("hashicorp/" + n)
+		fix, why := setFix(p.Project, rp, []string{n}, cty.ObjectVal(fields), fmt.Sprintf("Add source = \"hashicorp/%s\" (what Terraform already assumes)", n))
+		p.ReportAttr(a, msg, fix, why)
 	}
 }

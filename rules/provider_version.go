@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -25,25 +24,16 @@ var ProviderVersion = &Rule{
 }
 
 func checkProviderVersion(p *Pass) {
-	for _, tf := range p.Project.BlocksOfType("terraform") {
-		for _, rp := range tf.Children("required_providers") {
-			names := make([]string, 0, len(rp.Attrs))
-			for n := range rp.Attrs {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
-				a := rp.Attrs[n]
-				v := a.Value
-				switch {
-				case !v.IsKnown() || v.IsNull():
-				case v.Type() == cty.String:
-					// Legacy form: aws = "~> 5.0" is itself the constraint.
-				case v.Type().IsObjectType() || v.Type().IsMapType():
-					if !v.Type().IsObjectType() || !v.Type().HasAttribute("version") || v.GetAttr("version").IsNull() {
-						p.ReportAttr(a, fmt.Sprintf("provider %q has no version constraint", n), nil, "the version to require cannot be known here")
-					}
-				}
+	for _, e := range p.Project.RequiredProviders() {
+		n, a := e.Name, e.Attr
+		v := a.Value
+		switch {
+		case !v.IsKnown() || v.IsNull():
+		case v.Type() == cty.String:
+			// Legacy form: aws = "~> 5.0" is itself the constraint.
+		case v.Type().IsObjectType() || v.Type().IsMapType():
+			if !v.Type().IsObjectType() || !v.Type().HasAttribute("version") || v.GetAttr("version").IsNull() {
+				p.ReportAttr(a, fmt.Sprintf("provider %q has no version constraint", n), nil, "the version to require cannot be known here")
 			}
 		}
 	}

@@ -26,7 +26,7 @@ var RequiredTags = &Rule{
 	Provider:   "aws",
 	Service:    "tagging",
 	References: []string{"https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/resource-tagging"},
-	Policy:     true,
+	Configured: func(cfg Config) bool { return len(cfg.RequiredTags) > 0 },
 	Configuration: `rules:
   required_tags: [owner, cost-center]`,
 	Check: checkRequiredTags,

@@ -28,13 +28,24 @@ type Rule struct {
 	References []string
 	// Fixable says the check attaches fixes where it safely can.
 	Fixable bool
-	// Policy rules run only when configured (e.g. required tags).
-	Policy bool
+	// Configured, when set, says whether cfg turns the rule on: an
+	// organisation-policy rule (required tags, allowed regions) runs only
+	// when its own setting is present. Nil means the rule always runs.
+	Configured func(cfg Config) bool
 	// Configuration is the .tfreview.yaml that sets the rule up, for its
 	// documentation; empty when it has no settings.
 	Configuration string
 	Check         func(*Pass)
 }
+
+// Enabled reports whether the rule runs under cfg when no --checks list
+// names it: always, unless it is a policy rule whose setting is absent.
+func (r *Rule) Enabled(cfg Config) bool {
+	return r.Configured == nil || r.Configured(cfg)
+}
+
+// IsPolicy reports whether the rule is opt-in (runs only when configured).
+func (r *Rule) IsPolicy() bool { return r.Configured != nil }
 
 // DocURL is the rule's generated documentation page.
 func (r *Rule) DocURL() string { return DocBase + r.ID + ".md" }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -29,17 +30,75 @@ func TestRegistryIsValid(t *testing.T) {
 	}
 }
 
-var wantRE = regexp.MustCompile(`(?:#|//)\s*want "([^"]+)"`)
+// A `want` comment in a fixture names the findings that must start on its
+// line, in the style of go/analysis's `// want`, with the exact range as
+// TFLint asserts it:
+//
+//	privileged = true # want "TFR-K8S-001: container "app" .* runs privileged" @23:26-23:30
+//
+// Each expectation is "<rule ID>: <regexp>" followed by @<start line>:<col>-<end line>:<col>.
+// The regexp (RE2, unanchored) must match the finding's message; it ends at
+// the `" @` before the range, so it may contain quotes. Columns count UTF-8
+// bytes from 1 and the end is exclusive, as in finding.Range. The start line
+// must be the comment's own line. One comment may hold several expectations.
+var (
+	wantComment = regexp.MustCompile(`(?:#|//)\s*want\s(.*)$`)
+	expectation = regexp.MustCompile(`^\s*"(TFR-[A-Z0-9]+-[0-9]{3}): (.*?)" @(\d+):(\d+)-(\d+):(\d+)`)
+)
+
+// want is one expectation read from a fixture.
+type want struct {
+	at      string // file:line of the comment
+	id      string
+	message *regexp.Regexp
+	rng     string // file:L:C-L:C
+}
+
+// rangeString is how ranges are compared and printed.
+func rangeString(r finding.Range) string {
+	return fmt.Sprintf("%s:%d:%d-%d:%d", r.File, r.Start.Line, r.Start.Column, r.End.Line, r.End.Column)
+}
+
+// parseWants reads the expectations of one fixture file; a malformed want
+// comment is an error, so a typo cannot silently expect nothing.
+func parseWants(file string, data []byte) ([]want, error) {
+	var out []want
+	for i, line := range strings.Split(string(data), "\n") {
+		m := wantComment.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		at := fmt.Sprintf("%s:%d", file, i+1)
+		rest := m[1]
+		for strings.TrimSpace(rest) != "" {
+			e := expectation.FindStringSubmatch(rest)
+			if e == nil {
+				return nil, fmt.Errorf(`%s: malformed want %q, expected "<ID>: <regexp>" @L:C-L:C`, at, rest)
+			}
+			rest = rest[len(e[0]):]
+			re, err := regexp.Compile(e[2])
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", at, err)
+			}
+			if e[3] != strconv.Itoa(i+1) {
+				return nil, fmt.Errorf("%s: want range starts on line %s, not the comment's line", at, e[3])
+			}
+			out = append(out, want{at: at, id: e[1], message: re,
+				rng: fmt.Sprintf("%s:%s:%s-%s:%s", file, e[3], e[4], e[5], e[6])})
+		}
+	}
+	return out, nil
+}
 
 // sourceFile reports whether a fixture file is Terraform the scanner reads.
 func sourceFile(name string) bool {
 	return strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tf.json")
 }
 
-// wants returns "file:line ID" for every `# want "ID"` marker below dir.
-func wants(t *testing.T, dir string) map[string]int {
+// wants returns the expectations of every fixture file below dir.
+func wants(t *testing.T, dir string) []want {
 	t.Helper()
-	out := map[string]int{}
+	var out []want
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !sourceFile(p) {
 			return err
@@ -49,17 +108,41 @@ func wants(t *testing.T, dir string) map[string]int {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		for i, line := range strings.Split(string(data), "\n") {
-			for _, m := range wantRE.FindAllStringSubmatch(line, -1) {
-				out[fmt.Sprintf("%s:%d %s", filepath.ToSlash(rel), i+1, m[1])]++
-			}
-		}
-		return nil
+		ws, err := parseWants(filepath.ToSlash(rel), data)
+		out = append(out, ws...)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// matchWants pairs findings with expectations: same rule, same range,
+// message matched by the regexp. It returns one line per unexpected finding
+// (printed as a want that would accept it) and per missing expectation.
+func matchWants(ws []want, fs []finding.Finding) []string {
+	used := make([]bool, len(ws))
+	var problems []string
+	for _, f := range fs {
+		matched := false
+		for i, w := range ws {
+			if !used[i] && w.id == f.RuleID && w.rng == rangeString(f.Range) && w.message.MatchString(f.Message) {
+				used[i], matched = true, true
+				break
+			}
+		}
+		if !matched {
+			problems = append(problems, fmt.Sprintf("unexpected: %s %s: %s", rangeString(f.Range), f.RuleID, f.Message))
+		}
+	}
+	for i, w := range ws {
+		if !used[i] {
+			problems = append(problems, fmt.Sprintf("missing: %s %s: /%s/ @%s", w.at, w.id, w.message, w.rng))
+		}
+	}
+	sort.Strings(problems)
+	return problems
 }
 
 // fixture copies the rule's testdata into a temporary directory: for the
@@ -113,8 +196,9 @@ func scanRule(t *testing.T, dir, id string) finding.Report {
 
 // TestRules runs every registered rule over testdata/rules/<ID>: bad.tf
 // (with any other fixture files) must produce exactly the findings its
-// `# want "<ID>"` markers name, good.tf none. Unexpected and missing findings
-// both fail with file:line. Fixable rules also apply their fixes and
+// `# want "<ID>: <regexp>" @L:C-L:C` comments describe (see wantComment):
+// rule, message and exact range. Unexpected and missing findings both fail.
+// good.tf must produce none. Fixable rules also apply their fixes and
 // compare the result with <file>.golden.
 func TestRules(t *testing.T) {
 	for _, r := range rules.All() {
@@ -129,27 +213,15 @@ func TestRules(t *testing.T) {
 			bad := fixture(t, dir, false)
 			rep := scanRule(t, bad, r.ID)
 			want := wants(t, bad)
-			got := map[string]int{}
+			var got []finding.Finding
 			for _, f := range rep.Findings {
 				if f.Engine == finding.EngineCore {
 					continue
 				}
-				got[fmt.Sprintf("%s:%d %s", f.Range.File, f.Range.Start.Line, f.RuleID)]++
+				got = append(got, f)
 				checkFinding(t, r, f)
 			}
-			var problems []string
-			for k, n := range want {
-				if got[k] < n {
-					problems = append(problems, "missing: "+k)
-				}
-			}
-			for k, n := range got {
-				if want[k] < n {
-					problems = append(problems, "unexpected: "+k)
-				}
-			}
-			sort.Strings(problems)
-			for _, p := range problems {
+			for _, p := range matchWants(want, got) {
 				t.Error(p)
 			}
 			if len(want) == 0 {
@@ -280,6 +352,49 @@ func TestRegistryIsInIDOrder(t *testing.T) {
 	for i := 1; i < len(all); i++ {
 		if all[i-1].ID >= all[i].ID {
 			t.Errorf("All() is not in ID order: %s before %s", all[i-1].ID, all[i].ID)
+		}
+	}
+}
+
+// TestWantsRejectWrongMessageOrRange: the fixture matcher fails on a wrong
+// message, a wrong column, a wrong end line, a missing finding and a
+// malformed or old-style (`# want "<ID>"`) comment.
+func TestWantsRejectWrongMessageOrRange(t *testing.T) {
+	f := finding.Finding{RuleID: "TFR-K8S-001", Message: `container "app" of kubernetes_pod.x runs privileged`,
+		Range: finding.Range{File: "bad.tf", Start: finding.Position{Line: 2, Column: 16}, End: finding.Position{Line: 2, Column: 20}}}
+	src := func(marker string) []byte {
+		return []byte("resource \"kubernetes_pod\" \"x\" {\n  privileged = true " + marker + "\n}\n")
+	}
+	cases := []struct {
+		name, marker string
+		ok           bool
+	}{
+		{"exact", `# want "TFR-K8S-001: container "app" .* runs privileged" @2:16-2:20`, true},
+		{"wrong message", `# want "TFR-K8S-001: container "web"" @2:16-2:20`, false},
+		{"wrong start column", `# want "TFR-K8S-001: privileged" @2:15-2:20`, false},
+		{"wrong end", `# want "TFR-K8S-001: privileged" @2:16-3:1`, false},
+		{"wrong rule", `# want "TFR-K8S-002: privileged" @2:16-2:20`, false},
+		{"no want", ``, false},
+		{"two wants, one finding", `# want "TFR-K8S-001: privileged" @2:16-2:20 "TFR-K8S-001: privileged" @2:16-2:20`, false},
+	}
+	for _, c := range cases {
+		ws, err := parseWants("bad.tf", src(c.marker))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if problems := matchWants(ws, []finding.Finding{f}); (len(problems) == 0) != c.ok {
+			t.Errorf("%s: problems %q, want ok=%v", c.name, problems, c.ok)
+		}
+	}
+	for _, bad := range []string{
+		`# want "TFR-K8S-001"`,                             // the old form: no message, no range
+		`# want "TFR-K8S-001: privileged"`,                 // no range
+		`# want "TFR-K8S-001: privileged" @3:16-3:20`,      // range not on the comment's line
+		`# want "TFR-K8S-001: privileged(" @2:16-2:20`,     // bad regexp
+		`# want "TFR-K8S-001: privileged" @2:16-2:20 junk`, // trailing text
+	} {
+		if _, err := parseWants("bad.tf", src(bad)); err == nil {
+			t.Errorf("%s: parsed without error", bad)
 		}
 	}
 }

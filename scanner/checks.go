@@ -22,38 +22,23 @@ func selectRules(opts Options) ([]*rules.Rule, error) {
 	}
 	var out []*rules.Rule
 	for _, r := range all {
-		info := r.Info()
-		if matchesAnyID(info, opts.DisabledChecks) {
+		// A finding of the rule answers HasID the same way for IDs and
+		// aliases as the findings filterChecks sees.
+		probe := finding.Finding{RuleID: r.ID, Aliases: []string{r.Slug}}
+		if slices.ContainsFunc(opts.DisabledChecks, probe.HasID) {
 			continue
 		}
-		if len(opts.Checks) > 0 && !matchesAnyID(info, opts.Checks) {
-			continue
-		}
-		if r.Policy && len(opts.Checks) == 0 && !policyConfigured(r, opts.RulesConfig) {
+		// A rule named in --checks runs even when its settings are absent.
+		if len(opts.Checks) > 0 {
+			if !slices.ContainsFunc(opts.Checks, probe.HasID) {
+				continue
+			}
+		} else if !r.Enabled(opts.RulesConfig) {
 			continue
 		}
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// policyConfigured tells whether an organisation-policy rule has settings.
-func policyConfigured(r *rules.Rule, cfg rules.Config) bool {
-	return len(cfg.RequiredTags) > 0 || len(cfg.AllowedRegions) > 0
-}
-
-func matchesAnyID(info finding.RuleInfo, ids []string) bool {
-	for _, id := range ids {
-		if strings.EqualFold(info.ID, id) {
-			return true
-		}
-		for _, a := range info.Aliases {
-			if strings.EqualFold(a, id) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // filterChecks applies --checks and disabled checks to Trivy findings.
@@ -63,11 +48,10 @@ func filterChecks(fs []finding.Finding, opts Options) []finding.Finding {
 	}
 	out := fs[:0]
 	for _, f := range fs {
-		info := finding.RuleInfo{ID: f.RuleID, Aliases: f.Aliases}
-		if matchesAnyID(info, opts.DisabledChecks) {
+		if slices.ContainsFunc(opts.DisabledChecks, f.HasID) {
 			continue
 		}
-		if len(opts.Checks) > 0 && !matchesAnyID(info, opts.Checks) {
+		if len(opts.Checks) > 0 && !slices.ContainsFunc(opts.Checks, f.HasID) {
 			continue
 		}
 		out = append(out, f)

@@ -13,13 +13,13 @@ provider "aws" {
 }
 
 # owner comes from default_tags; cost-center is missing.
-resource "aws_s3_bucket" "logs" { # want "TFR-AWS-001"
+resource "aws_s3_bucket" "logs" { # want "TFR-AWS-001: aws_s3_bucket.logs lacks required tags: cost-center" @16:1-16:32
   bucket = "example-logs"
 }
 
 resource "aws_sqs_queue" "jobs" {
   name = "jobs"
-  tags = { # want "TFR-AWS-001"
+  tags = { # want "TFR-AWS-001: aws_sqs_queue.jobs lacks required tags: cost-center" @22:10-24:4
     team = "platform"
   }
 }
@@ -28,7 +28,7 @@ resource "aws_sqs_queue" "jobs" {
 resource "aws_sns_topic" "alerts" {
   provider = aws.frankfurt
   name     = "alerts"
-  tags = { # want "TFR-AWS-001"
+  tags = { # want "TFR-AWS-001: aws_sns_topic.alerts lacks required tags: owner" @31:10-33:4
     cost-center = "42"
   }
 }

@@ -20,14 +20,14 @@ resource "kubernetes_deployment_v1" "web" {
           name  = "app"
           image = "nginx:1.27"
           security_context {
-            privileged = true # want "TFR-K8S-001"
+            privileged = true # want "TFR-K8S-001: container "app" of kubernetes_deployment_v1.web runs privileged" @23:26-23:30
           }
         }
         init_container {
           name  = "setup"
           image = "busybox:1.36"
           security_context {
-            privileged = var.privileged # want "TFR-K8S-001"
+            privileged = var.privileged # want "TFR-K8S-001: init container "setup" of kubernetes_deployment_v1.web runs privileged" @30:26-30:40
           }
         }
       }
@@ -41,7 +41,7 @@ resource "kubernetes_pod" "debug" {
     container {
       name  = "debug"
       image = "busybox:1.36"
-      security_context { privileged = true } # want "TFR-K8S-001"
+      security_context { privileged = true } # want "TFR-K8S-001: container "debug" of kubernetes_pod.debug runs privileged" @44:39-44:43
     }
   }
 }
@@ -62,7 +62,7 @@ resource "kubernetes_cron_job_v1" "backup" {
               name  = "backup"
               image = "restic/restic:0.17.0"
               security_context {
-                privileged = true # want "TFR-K8S-001"
+                privileged = true # want "TFR-K8S-001: container "backup" of kubernetes_cron_job_v1.backup runs privileged" @65:30-65:34
               }
             }
           }
@@ -87,7 +87,7 @@ resource "kubernetes_manifest" "agent" {
               name  = "agent"
               image = "agent:2.1"
               securityContext = {
-                privileged = true # want "TFR-K8S-001"
+                privileged = true # want "TFR-K8S-001: container "agent" of kubernetes_manifest.agent runs privileged" @90:30-90:34
               }
             },
           ]

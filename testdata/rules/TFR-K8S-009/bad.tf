@@ -11,7 +11,7 @@ resource "kubernetes_deployment_v1" "web" {
         labels = { app = "web" }
       }
       spec {
-        container { # want "TFR-K8S-009"
+        container { # want "TFR-K8S-009: container "app" of kubernetes_deployment_v1.web has no cpu and memory limits" @14:9-14:18
           name  = "app"
           image = "nginx:1.27"
         }
@@ -19,7 +19,7 @@ resource "kubernetes_deployment_v1" "web" {
           name  = "sidecar"
           image = "envoyproxy/envoy:v1.31.0"
           resources {
-            limits = { # want "TFR-K8S-009"
+            limits = { # want "TFR-K8S-009: container "sidecar" of kubernetes_deployment_v1.web has no memory limit" @22:22-24:14
               cpu = "250m"
             }
             requests = {
@@ -30,7 +30,7 @@ resource "kubernetes_deployment_v1" "web" {
         init_container {
           name  = "setup"
           image = "busybox:1.36"
-          resources { # want "TFR-K8S-009"
+          resources { # want "TFR-K8S-009: init container "setup" of kubernetes_deployment_v1.web has no cpu and memory limits" @33:11-33:20
             requests = {
               cpu = "10m"
             }
@@ -50,7 +50,7 @@ resource "kubernetes_pod" "legacy" {
     container {
       name  = "app"
       image = "nginx:1.27"
-      resources { # want "TFR-K8S-009"
+      resources { # want "TFR-K8S-009: container "app" of kubernetes_pod.legacy has no cpu limit" @53:7-53:16
         limits {
           memory = "128Mi"
         }
@@ -66,7 +66,7 @@ resource "kubernetes_manifest" "pod" {
     metadata   = { name = "p", namespace = "default" }
     spec = {
       containers = [
-        { name = "a", image = "nginx:1.27" }, # want "TFR-K8S-009"
+        { name = "a", image = "nginx:1.27" }, # want "TFR-K8S-009: container "a" of kubernetes_manifest.pod has no cpu and memory limits" @69:9-69:45
       ]
     }
   }

@@ -16,11 +16,11 @@ resource "kubernetes_daemon_set_v1" "ingress" {
           image = "ingress-nginx/controller:v1.11.2"
           port {
             container_port = 80
-            host_port      = 80 # want "TFR-K8S-012"
+            host_port      = 80 # want "TFR-K8S-012: container "controller" of kubernetes_daemon_set_v1.ingress binds host port 80" @19:30-19:32
           }
           port {
             container_port = 443
-            host_port      = 443 # want "TFR-K8S-012"
+            host_port      = 443 # want "TFR-K8S-012: container "controller" of kubernetes_daemon_set_v1.ingress binds host port 443" @23:30-23:33
           }
         }
       }
@@ -37,7 +37,7 @@ resource "kubernetes_manifest" "pod" {
       containers = [{
         name  = "a"
         image = "nginx:1.27"
-        ports = [{ containerPort = 8080, hostPort = 8080 }] # want "TFR-K8S-012"
+        ports = [{ containerPort = 8080, hostPort = 8080 }] # want "TFR-K8S-012: container "a" of kubernetes_manifest.pod binds host port 8080" @40:53-40:57
       }]
     }
   }

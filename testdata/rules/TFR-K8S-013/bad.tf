@@ -10,7 +10,7 @@ resource "kubernetes_deployment_v1" "web" {
       metadata {
         labels = { app = "web" }
       }
-      spec { # want "TFR-K8S-013"
+      spec { # want "TFR-K8S-013: kubernetes_deployment_v1.web sets no seccomp profile, so the runtime's default applies \(often unconfined\)" @13:7-13:11
         container {
           name  = "app"
           image = "nginx:1.27"
@@ -28,7 +28,7 @@ resource "kubernetes_pod_v1" "debug" {
     security_context {
       run_as_non_root = true
       seccomp_profile {
-        type = "Unconfined" # want "TFR-K8S-013"
+        type = "Unconfined" # want "TFR-K8S-013: kubernetes_pod_v1.debug sets the pod's seccomp profile to Unconfined" @31:16-31:28
       }
     }
     container {
@@ -52,7 +52,7 @@ resource "kubernetes_stateful_set_v1" "db" {
         labels = { app = "db" }
       }
       spec {
-        security_context { # want "TFR-K8S-013"
+        security_context { # want "TFR-K8S-013: kubernetes_stateful_set_v1.db sets no seccomp profile, so the runtime's default applies \(often unconfined\)" @55:9-55:25
           fs_group = 999
         }
         container {
@@ -60,7 +60,7 @@ resource "kubernetes_stateful_set_v1" "db" {
           image = "postgres:16.4"
           security_context {
             seccomp_profile {
-              type = "Unconfined" # want "TFR-K8S-013"
+              type = "Unconfined" # want "TFR-K8S-013: container "db" of kubernetes_stateful_set_v1.db sets its seccomp profile to Unconfined" @63:22-63:34
             }
           }
         }

@@ -4,13 +4,13 @@ resource "kubernetes_cluster_role_v1" "ops" {
   }
   rule {
     api_groups = ["*"]
-    resources  = ["*"]             # want "TFR-K8S-015"
+    resources  = ["*"]             # want "TFR-K8S-015: kubernetes_cluster_role_v1.ops grants resource "\*"" @7:18-7:23
     verbs      = ["get", "list"]
   }
   rule {
     api_groups = [""]
     resources  = ["secrets"]
-    verbs      = ["*"] # want "TFR-K8S-015"
+    verbs      = ["*"] # want "TFR-K8S-015: kubernetes_cluster_role_v1.ops grants verb "\*"" @13:18-13:23
   }
 }
 
@@ -22,7 +22,7 @@ resource "kubernetes_role" "team" {
   rule {
     api_groups = ["apps"]
     resources  = ["deployments"]
-    verbs      = ["*"] # want "TFR-K8S-015"
+    verbs      = ["*"] # want "TFR-K8S-015: kubernetes_role.team grants verb "\*"" @25:18-25:23
   }
 }
 
@@ -32,7 +32,7 @@ resource "kubernetes_manifest" "role" {
     kind       = "ClusterRole"
     metadata   = { name = "everything" }
     rules = [
-      { apiGroups = [""], resources = ["pods"], verbs = ["*"] }, # want "TFR-K8S-015"
+      { apiGroups = [""], resources = ["pods"], verbs = ["*"] }, # want "TFR-K8S-015: kubernetes_manifest.role grants verb "\*"" @35:57-35:62
     ]
   }
 }
