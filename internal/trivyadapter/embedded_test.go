@@ -18,4 +18,3 @@ func loadEmbedded() (map[string]*ast.Module, error) {
 	}
 	return m, nil
 }
-
