@@ -125,7 +125,7 @@ func mk(id string, sev finding.Severity, r finding.Range, resource, msg string) 
 		References: []string{"https://tfreview.dev/checks/" + strings.ToLower(id)},
 		Resolution: "Do the safe thing.",
 	}
-	f.Fingerprint = finding.Fingerprint(id, r.File, resource, "", r.Start.Line)
+	f.Fingerprint = finding.FingerprintOf(f)
 	return f
 }
 
