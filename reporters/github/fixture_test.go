@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/tfreview/tfreview/finding"
-	"github.com/tfreview/tfreview/reporters/github/githubtest"
+	"github.com/tfreview/tfreview/internal/testutil/githubtest"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/tfreview/tfreview/finding"
-	"github.com/tfreview/tfreview/reporters/github/githubtest"
+	"github.com/tfreview/tfreview/internal/testutil/githubtest"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-const root = "../.."
+const root = "../../.."
 
 func lint(t *testing.T, name string, wf []byte) {
 	t.Helper()
