@@ -120,6 +120,9 @@ func FuzzFormatters(f *testing.F) {
 						t.Fatalf("text: CI command line %q", l)
 					}
 				}
+			default:
+				// A new format must say what its consumer can parse.
+				t.Fatalf("%s: no check for this format: add a case to FuzzFormatters", name)
 			}
 		}
 	})

@@ -349,6 +349,9 @@ func TestEmptyReport(t *testing.T) {
 			if !strings.Contains(string(out), "no problems") && !strings.Contains(string(out), "No problems") {
 				t.Errorf("%s: %s", name, out)
 			}
+		default:
+			// A new format must say what its empty report looks like.
+			t.Errorf("%s: no empty-report check for this format: add a case to TestEmptyReport", name)
 		}
 	}
 	if out := format(t, "sarif", Options{}, r); !bytes.Contains(out, []byte(`"results": []`)) {
