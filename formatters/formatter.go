@@ -5,8 +5,9 @@
 //
 // Columns: the model counts UTF-8 bytes from 1 with exclusive ends, and
 // text, json, rdjson, rdjsonl and checkstyle keep that. SARIF and GitHub
-// annotations count UTF-16 code units, so those formats read each line
-// from Report.Root to convert, and give lines only when they cannot.
+// annotations count UTF-16 code units, so those formats take each line from
+// Report.Sources to convert, and give lines only when they cannot.
+// Formatters never read the disk.
 // Line-only ranges (Trivy) never get columns anywhere.
 //
 // Every string in a finding may come from a crafted Terraform file. Each

@@ -152,7 +152,19 @@ func prReport(root string) finding.Report {
 	ign.Suppressed = &finding.Suppression{Kind: "tfreview", Reason: "public website " + hostile, Expires: "2099-01-01", Range: rng("main.tf", 1, 0, 1, 0)}
 	fs := append([]finding.Finding{acl, ssh, mon, db, ign}, mods...)
 	finding.Sort(fs)
-	return finding.Report{Tool: finding.Tool{Name: "tfreview", Version: "test"}, Root: root, Findings: fs}
+	return finding.Report{Tool: finding.Tool{Name: "tfreview", Version: "test"}, Root: root, Findings: fs, Sources: headSources()}
+}
+
+// headSources is what a scan of the head commit read: the base files as
+// the head commit changed them.
+func headSources() map[string][]byte {
+	out := map[string][]byte{}
+	for _, files := range []map[string]string{baseFiles, headFiles} {
+		for name, content := range files {
+			out[name] = []byte(content)
+		}
+	}
+	return out
 }
 
 // harness runs a reporter as the Action would: env from the event payload,

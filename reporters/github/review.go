@@ -145,7 +145,7 @@ func (r *run) planReview(ours []*gh.PullRequestComment) reviewPlan {
 func (r *run) commentTarget(g review.Group) (review.Lines, *review.Suggestion) {
 	p := g.Primary()
 	if p.Finding.Fix != nil && !p.Anchor.IsZero() {
-		if sg, err := review.LineSuggestion(r.report.Root, p.Finding, r.scope); err == nil && sg.MatchesDiff(r.scope) {
+		if sg, err := review.LineSuggestion(r.report.Sources, p.Finding, r.scope); err == nil && sg.MatchesDiff(r.scope) {
 			return sg.Lines, &sg
 		}
 	}
