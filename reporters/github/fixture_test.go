@@ -206,7 +206,19 @@ func newHarness(t *testing.T) *harness {
 
 const headSHA = "cb23119096646023c05e14ea708b7f20cee906d5" // from the event payload
 
-func (h *harness) run(o review.Options, rep finding.Report) (review.Result, error) {
+// run reports rep with the reporter called name.
+func (h *harness) run(name string, o Options, rep finding.Report) (review.Result, error) {
+	h.t.Helper()
+	return h.report(name, o, ReviewOptions{}, rep)
+}
+
+// runReview reports rep with github-pr-review and its own options.
+func (h *harness) runReview(o Options, ro ReviewOptions, rep finding.Report) (review.Result, error) {
+	h.t.Helper()
+	return h.report(review.GitHubPRReview, o, ro, rep)
+}
+
+func (h *harness) report(name string, o Options, ro ReviewOptions, rep finding.Report) (review.Result, error) {
 	h.t.Helper()
 	o.Stdout, o.Stderr = &h.stdout, &h.stderr
 	o.Env = func(k string) string { return h.env[k] }
@@ -214,7 +226,20 @@ func (h *harness) run(o review.Options, rep finding.Report) (review.Result, erro
 	if o.FailOn == 0 {
 		o.FailOn = finding.SeverityHigh
 	}
-	r, err := New(o)
+	var r *Reporter
+	var err error
+	switch name {
+	case review.GitHubPRReview:
+		r, err = NewPRReview(o, ro)
+	case review.GitHubPRCheck:
+		r, err = NewPRCheck(o)
+	case review.GitHubCheck:
+		r, err = NewCheck(o)
+	case review.GitHubAnnotations:
+		r, err = NewAnnotations(o)
+	default:
+		h.t.Fatalf("not a GitHub reporter: %s", name)
+	}
 	if err != nil {
 		h.t.Fatal(err)
 	}
