@@ -212,8 +212,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, err
 		}
 		if resp != nil {
+			// Drained so the connection can be reused; the response is
+			// dropped for the retry, so a failing Close changes nothing.
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
 		if err := t.sleep(req.Context(), wait); err != nil {
 			return nil, err

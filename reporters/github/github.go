@@ -7,10 +7,12 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	gh "github.com/google/go-github/v91/github"
@@ -356,8 +358,10 @@ func (r *run) annotate() error {
 		}
 	}
 	if rest := len(shown) - n; rest > 0 {
-		fmt.Fprintf(r.stdout, "%s: %d more %s not annotated (GitHub shows %d annotations per step); all are in the job summary.\n",
-			r.tool, rest, plural(rest, "finding"), MaxAnnotationsPerStep)
+		if _, err := fmt.Fprintf(r.stdout, "%s: %d more %s not annotated (GitHub shows %d annotations per step); all are in the job summary.\n",
+			r.tool, rest, plural(rest, "finding"), MaxAnnotationsPerStep); err != nil {
+			return &review.Error{Op: "write workflow commands", Msg: err.Error()}
+		}
 	}
 	return nil
 }
@@ -367,7 +371,8 @@ func (r *run) annotate() error {
 func (r *run) fallback(cause error) error {
 	r.res.Fallback = fmt.Sprintf("The token cannot write to this repository (%s); expected for pull requests from forks. "+
 		"Findings are reported as workflow annotations and in the job summary instead.", cause.Error())
-	fmt.Fprintf(r.stderr, "%s: %s\n", r.tool, r.res.Fallback)
+	// A progress notice: Result.Fallback carries it to the caller too.
+	_, _ = fmt.Fprintf(r.stderr, "%s: %s\n", r.tool, r.res.Fallback)
 	r.res.Posted, r.res.AlreadyPosted, r.res.NotPosted = 0, 0, 0
 	r.res.ReviewURL, r.res.CheckURL, r.res.Conclusion = "", "", ""
 	if err := r.annotate(); err != nil {
@@ -449,12 +454,7 @@ func (r *run) writeStepSummary() error {
 	}
 	s := r.summary(false)
 	s.Limit = MaxStepSummary
-	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return &review.Error{Op: "write the job summary", Msg: err.Error()}
-	}
-	defer f.Close()
-	if _, err := io.WriteString(f, s.render()+"\n"); err != nil {
+	if err := appendFile(p, s.render()+"\n"); err != nil {
 		return &review.Error{Op: "write the job summary", Msg: err.Error()}
 	}
 	return nil
@@ -481,15 +481,19 @@ func (r *run) writeOutputs() error {
 	if r.res.Conclusion != "" {
 		lines = append(lines, "conclusion="+r.res.Conclusion)
 	}
-	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
+	if err := appendFile(p, strings.Join(lines, "\n")+"\n"); err != nil {
 		return &review.Error{Op: "write step outputs", Msg: err.Error()}
 	}
-	defer f.Close()
-	for _, l := range lines {
-		if _, err := io.WriteString(f, l+"\n"); err != nil {
-			return &review.Error{Op: "write step outputs", Msg: err.Error()}
-		}
-	}
 	return nil
+}
+
+// appendFile appends s to the file at p, created if missing. A failed
+// Close is reported: the runner reads the file after the step.
+func appendFile(p, s string) error {
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(f, s)
+	return errors.Join(err, f.Close())
 }

@@ -93,8 +93,9 @@ func LineSuggestion(sources map[string][]byte, f finding.Finding, s *Scope) (Sug
 }
 
 // MatchesDiff reports whether the suggestion's lines are all in diff hunks
-// and read the same there as on disk: only then do they match what GitHub
-// shows (the checkout may be a merge commit, not the pull request head).
+// and read the same there as in the scanned file: only then do they match
+// what GitHub shows (the checkout may be a merge commit, not the pull
+// request head).
 func (sg Suggestion) MatchesDiff(s *Scope) bool {
 	if !s.InHunks(sg.Lines) {
 		return false
