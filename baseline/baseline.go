@@ -10,7 +10,6 @@
 package baseline
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/json"
@@ -168,8 +167,8 @@ func Parse(src []byte) (*File, error) {
 // rule, address and fingerprint, so a change to the record is a change of
 // the lines of the findings concerned.
 func (b *File) Write(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "{\n  \"version\": %d,\n  \"findings\": [", b.Version)
+	var bw bytes.Buffer
+	fmt.Fprintf(&bw, "{\n  \"version\": %d,\n  \"findings\": [", b.Version)
 	for i, e := range b.Findings {
 		line, err := marshalCompact(e)
 		if err != nil {
@@ -185,7 +184,8 @@ func (b *File) Write(w io.Writer) error {
 		bw.WriteString("\n  ")
 	}
 	bw.WriteString("]\n}\n")
-	return bw.Flush()
+	_, err := w.Write(bw.Bytes())
+	return err
 }
 
 func marshalCompact(e Entry) ([]byte, error) {

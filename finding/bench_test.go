@@ -7,9 +7,13 @@ import (
 )
 
 func BenchmarkFingerprint(b *testing.B) {
+	f := Finding{
+		RuleID: "AWS-0086", Resource: `module.artifacts.aws_s3_bucket_public_access_block.this["assets"]`, AttributePath: "block_public_acls",
+		Range: Range{File: "live/prod/eu-west-1/storage/storage.tf", Start: Position{Line: 42}},
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Fingerprint("AWS-0086", "live/prod/eu-west-1/storage/storage.tf", `module.artifacts.aws_s3_bucket_public_access_block.this["assets"]`, "block_public_acls", 42)
+		FingerprintOf(f)
 	}
 }
 

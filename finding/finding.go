@@ -91,6 +91,9 @@ type Finding struct {
 	AttributePath string     `json:"attribute_path,omitempty"` // e.g. ingress[0].cidr_blocks
 	CallSites     []CallSite `json:"call_sites,omitempty"`     // outermost call first
 
+	// Fingerprint names the problem across edits: FingerprintOf, made
+	// unique in the report by AssignFingerprints (the scanner sets it).
+	// Baselines and --new-since match on it (docs/fingerprints.md).
 	Fingerprint string `json:"fingerprint"`
 	Fix         *Fix   `json:"fix,omitempty"`
 	// NoFixReason says why a fixable check offered no fix here.
@@ -155,16 +158,6 @@ func (f Finding) HasID(id string) bool {
 		}
 	}
 	return false
-}
-
-// Fingerprint is the fingerprint of the older definition, kept for callers
-// that key things by it (review comment groups). Findings in a report carry
-// FingerprintOf instead; docs/fingerprints.md gives the definition.
-func Fingerprint(ruleID, file, resource, attributePath string, line int) string {
-	if resource != "" {
-		return hashKey(ruleID, resource, attributePath)
-	}
-	return hashKey(ruleID, file, attributePath, fmt.Sprint(line))
 }
 
 // FingerprintOf identifies a finding across edits that do not change its

@@ -74,6 +74,14 @@ type Report struct {
 	// Gate is set by --new-since: what the change does to the settings
 	// that judge it.
 	Gate *Gate `json:"gate,omitempty"`
+
+	// Sources holds the bytes of every file the scan read, keyed by the
+	// path findings use (relative to Root, forward slashes). Formatters
+	// and reporters take snippets, UTF-16 columns and suggestions from it
+	// and never read the disk: what a scan saw is what its outputs show,
+	// even if the tree changed since. A file missing here gets no snippet.
+	// It is not part of any output.
+	Sources map[string][]byte `json:"-"`
 }
 
 // Gate kinds: what a change did to the settings that judge it.

@@ -1,6 +1,6 @@
 // Package fixes applies automatic fixes (finding.Fix text edits) to file
-// contents. It depends only on the finding model, so the CLI, formatters and
-// tests can share it.
+// contents. It depends only on the finding model, so `tfreview fix` and the
+// rule tests share it.
 package fixes
 
 import (
@@ -71,20 +71,6 @@ func normalize(src []byte, edits []finding.TextEdit) ([]finding.TextEdit, error)
 
 func sameEdit(a, b finding.TextEdit) bool {
 	return a.Range.Start.Byte == b.Range.Start.Byte && a.Range.End.Byte == b.Range.End.Byte && a.NewText == b.NewText
-}
-
-// FileEdits groups the edits of fixes by file (Range.File).
-func FileEdits(fs []*finding.Fix) map[string][]finding.TextEdit {
-	m := map[string][]finding.TextEdit{}
-	for _, f := range fs {
-		if f == nil {
-			continue
-		}
-		for _, e := range f.Edits {
-			m[e.Range.File] = append(m[e.Range.File], e)
-		}
-	}
-	return m
 }
 
 // Result is the outcome of ApplyFixes for one set of files.

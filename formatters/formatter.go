@@ -5,8 +5,9 @@
 //
 // Columns: the model counts UTF-8 bytes from 1 with exclusive ends, and
 // text, json, rdjson, rdjsonl and checkstyle keep that. SARIF and GitHub
-// annotations count UTF-16 code units, so those formats read each line
-// from Report.Root to convert, and give lines only when they cannot.
+// annotations count UTF-16 code units, so those formats take each line from
+// Report.Sources to convert, and give lines only when they cannot.
+// Formatters never read the disk.
 // Line-only ranges (Trivy) never get columns anywhere.
 //
 // Every string in a finding may come from a crafted Terraform file. Each
@@ -53,20 +54,19 @@ type Options struct {
 // (nil: the format escapes its values itself).
 var formats = []struct {
 	name   string
-	doc    string
 	make   func(Options) Formatter
 	escape safetext.Escape
 }{
-	{"text", "human-readable, grouped by file, with source snippets", func(o Options) Formatter { return textFormatter{o} }, safetext.TextEscape},
-	{"json", "tfreview's versioned JSON schema (docs/json-format.md)", func(o Options) Formatter { return jsonFormatter{o} }, safetext.JSONEscape},
-	{"sarif", "SARIF 2.1.0 for GitHub code scanning", func(o Options) Formatter { return sarifFormatter{o} }, safetext.JSONEscape},
-	{"rdjson", "reviewdog DiagnosticResult JSON", func(o Options) Formatter { return rdjsonFormatter{o} }, safetext.JSONEscape},
-	{"rdjsonl", "reviewdog Diagnostic JSON lines", func(o Options) Formatter { return rdjsonlFormatter{o} }, safetext.JSONEscape},
-	{"checkstyle", "Checkstyle XML", func(o Options) Formatter { return checkstyleFormatter{o} }, safetext.XMLEscape},
-	{"junit", "JUnit XML, one test suite per file", func(o Options) Formatter { return junitFormatter{o} }, safetext.XMLEscape},
-	{"github", "GitHub Actions workflow commands (annotations)", func(o Options) Formatter { return githubFormatter{o} }, nil},
-	{"markdown", "Markdown summary for a pull-request comment or job summary", func(o Options) Formatter { return markdownFormatter{o} }, safetext.XMLEscape},
-	{"asff", "AWS Security Finding Format, the body of Security Hub's BatchImportFindings", func(o Options) Formatter { return asffFormatter{o} }, safetext.JSONEscape},
+	{"text", func(o Options) Formatter { return textFormatter{o} }, safetext.TextEscape},            // human-readable, grouped by file, with source snippets
+	{"json", func(o Options) Formatter { return jsonFormatter{o} }, safetext.JSONEscape},            // tfreview's versioned JSON schema (docs/json-format.md)
+	{"sarif", func(o Options) Formatter { return sarifFormatter{o} }, safetext.JSONEscape},          // SARIF 2.1.0 for GitHub code scanning
+	{"rdjson", func(o Options) Formatter { return rdjsonFormatter{o} }, safetext.JSONEscape},        // reviewdog DiagnosticResult JSON
+	{"rdjsonl", func(o Options) Formatter { return rdjsonlFormatter{o} }, safetext.JSONEscape},      // reviewdog Diagnostic JSON lines
+	{"checkstyle", func(o Options) Formatter { return checkstyleFormatter{o} }, safetext.XMLEscape}, // Checkstyle XML
+	{"junit", func(o Options) Formatter { return junitFormatter{o} }, safetext.XMLEscape},           // JUnit XML, one test suite per file
+	{"github", func(o Options) Formatter { return githubFormatter{o} }, nil},                        // GitHub Actions workflow commands (annotations)
+	{"markdown", func(o Options) Formatter { return markdownFormatter{o} }, safetext.XMLEscape},     // Markdown summary for a pull-request comment or job summary
+	{"asff", func(o Options) Formatter { return asffFormatter{o} }, safetext.JSONEscape},            // AWS Security Finding Format, the body of Security Hub's BatchImportFindings
 }
 
 // Names lists the format names New accepts.
@@ -76,16 +76,6 @@ func Names() []string {
 		out[i] = f.name
 	}
 	return out
-}
-
-// Describe returns a one-line description of the named format, or "".
-func Describe(name string) string {
-	for _, f := range formats {
-		if f.name == name {
-			return f.doc
-		}
-	}
-	return ""
 }
 
 // New returns the formatter for name (case-insensitive).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,8 +16,9 @@ import (
 
 // fuzzReport builds a report whose untrusted fields all come from the
 // fuzzer: a line-only finding, a finding with columns and a fix, a
-// suppressed finding, and a note.
-func fuzzReport(s1, s2, file string, line, col, width int, sev uint8) finding.Report {
+// suppressed finding, and a note. Its sources are the fixture's files,
+// with the fuzzed file holding fuzzed text.
+func fuzzReport(sources map[string][]byte, s1, s2, file string, line, col, width int, sev uint8) finding.Report {
 	rg := finding.Range{File: file, Start: finding.Position{Line: line, Column: col}, End: finding.Position{Line: line, Column: col + width}}
 	base := finding.Finding{
 		RuleID:     s1,
@@ -37,6 +39,7 @@ func fuzzReport(s1, s2, file string, line, col, width int, sev uint8) finding.Re
 	return finding.Report{
 		Tool:     finding.Tool{Name: "tfreview", Version: s1},
 		Root:     "testdata/src",
+		Sources:  sources,
 		Findings: []finding.Finding{lineOnly, withCols, suppressed},
 		Notes:    []finding.Note{{Kind: finding.NoteKind(s1), Message: s2, Range: rg}},
 		Rules:    []finding.RuleInfo{{ID: s1, Title: s2, Description: s1, References: []string{s2}}},
@@ -55,9 +58,14 @@ func FuzzFormatters(f *testing.F) {
 	f.Add("a", "b", "/abs/path.tf", -5, -1, -10, uint8(255))
 	f.Add("a", "b", "modules/storage/main.tf", 11, 25, 5, uint8(3))
 
+	fixture := readSources(f, "testdata/src")
 	f.Fuzz(func(t *testing.T, s1, s2, file string, line, col, width int, sev uint8) {
 		line, col, width = line%100000, col%100000, width%1000
-		r := fuzzReport(s1, s2, file, line, col, width, sev)
+		sources := maps.Clone(fixture)
+		if _, ok := sources[file]; !ok {
+			sources[file] = []byte(s1 + "\n" + s2 + "\r\n" + s1)
+		}
+		r := fuzzReport(sources, s1, s2, file, line, col, width, sev)
 		opts := Options{ShowSuppressed: true, Color: sev%2 == 0}
 		listed := len(r.Findings)
 		for _, name := range Names() {
@@ -120,6 +128,9 @@ func FuzzFormatters(f *testing.F) {
 						t.Fatalf("text: CI command line %q", l)
 					}
 				}
+			default:
+				// A new format must say what its consumer can parse.
+				t.Fatalf("%s: no check for this format: add a case to FuzzFormatters", name)
 			}
 		}
 	})

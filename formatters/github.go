@@ -17,8 +17,8 @@ import (
 // packages/core/src/command.ts), so a crafted message or resource name
 // cannot end the line and start a command of its own. Columns are given
 // only for single-line ranges (GitHub ignores them otherwise) and in UTF-16
-// code units, converted from the source under Report.Root; without the
-// source the annotation is line-only.
+// code units, converted with the line's text from Report.Sources; without
+// the source the annotation is line-only.
 //
 // GitHub shows only the first annotations of each level per step and per
 // job (10 errors and 10 warnings per step, 50 per job, at the time of
@@ -93,7 +93,7 @@ func githubLocation(r finding.Range, src *sourceFiles) []githubProp {
 
 func (g githubFormatter) Format(w io.Writer, r finding.Report) error {
 	var b strings.Builder
-	src := newSourceFiles(r.Root)
+	src := newSourceFiles(r.Sources)
 	for _, f := range shown(r, g.opts) {
 		level := githubLevel(f.Severity)
 		title := fmt.Sprintf("[%s] %s: %s", f.Severity, f.RuleID, orDefault(f.Title, f.RuleID))

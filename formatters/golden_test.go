@@ -79,9 +79,9 @@ func TestFixtureColumns(t *testing.T) {
 	r := testReport(t)
 	check := func(rg finding.Range, want string) {
 		t.Helper()
-		src, err := os.ReadFile(filepath.Join(r.Root, rg.File))
-		if err != nil {
-			t.Fatal(err)
+		src, ok := r.Sources[rg.File]
+		if !ok {
+			t.Fatalf("no source for %s", rg.File)
 		}
 		line := strings.Split(string(src), "\n")[rg.Start.Line-1]
 		if got := line[rg.Start.Column-1 : rg.End.Column-1]; got != want {
@@ -109,11 +109,6 @@ func TestNewUnknown(t *testing.T) {
 	}
 	if _, err := New("SARIF", Options{}); err != nil {
 		t.Fatalf("New is case-insensitive: %v", err)
-	}
-	for _, n := range Names() {
-		if Describe(n) == "" {
-			t.Errorf("format %q has no description", n)
-		}
 	}
 }
 

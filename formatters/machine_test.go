@@ -307,12 +307,13 @@ func TestSARIFHidesSuppressedByDefault(t *testing.T) {
 	}
 }
 
-// TestWithoutSource: when the files cannot be read, the text format
-// drops the snippet and SARIF and GitHub fall back to lines only instead
-// of guessing UTF-16 columns.
+// TestWithoutSource: when the report holds no source for a file, the text
+// format drops the snippet and SARIF and GitHub fall back to lines only
+// instead of guessing UTF-16 columns. The files are still on disk under
+// Root: formatters must not read them.
 func TestWithoutSource(t *testing.T) {
 	r := testReport(t)
-	r.Root = t.TempDir()
+	r.Sources = nil
 	text := string(format(t, "text", Options{}, r))
 	if strings.Contains(text, " | ") {
 		t.Errorf("text shows a snippet without source:\n%s", text)
@@ -349,6 +350,9 @@ func TestEmptyReport(t *testing.T) {
 			if !strings.Contains(string(out), "no problems") && !strings.Contains(string(out), "No problems") {
 				t.Errorf("%s: %s", name, out)
 			}
+		default:
+			// A new format must say what its empty report looks like.
+			t.Errorf("%s: no empty-report check for this format: add a case to TestEmptyReport", name)
 		}
 	}
 	if out := format(t, "sarif", Options{}, r); !bytes.Contains(out, []byte(`"results": []`)) {

@@ -1,6 +1,8 @@
 package formatters
 
 import (
+	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -36,8 +38,9 @@ func testReport(t testing.TB) finding.Report {
 	}
 	storageCall := []finding.CallSite{{Module: "module.storage", Range: lines(mainTF, 2, 5)}}
 	return finding.Report{
-		Tool: finding.Tool{Name: "tfreview", Version: "1.0.0-test", URI: "https://github.com/tfreview/tfreview"},
-		Root: root,
+		Tool:    finding.Tool{Name: "tfreview", Version: "1.0.0-test", URI: "https://github.com/tfreview/tfreview"},
+		Root:    root,
+		Sources: readSources(t, root),
 		Findings: []finding.Finding{
 			{
 				RuleID:        "AWS-0099",
@@ -176,4 +179,30 @@ func testReport(t testing.TB) finding.Report {
 			// finding's own metadata.
 		},
 	}
+}
+
+// readSources reads every file under root into a Report.Sources map, as
+// the scanner hands them over: slash paths relative to root.
+func readSources(t testing.TB, root string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		out[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

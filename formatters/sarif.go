@@ -19,8 +19,8 @@ import (
 //
 // Columns: SARIF counts columns in UTF-16 code units (the run says so with
 // columnKind), the model counts UTF-8 bytes, so each column is converted
-// using the line's text read from Report.Root. When the file cannot be
-// read, results carry lines only and fixes are left out rather than
+// using the line's text from Report.Sources. When the report has no source
+// for the file, results carry lines only and fixes are left out rather than
 // pointing at the wrong characters.
 type sarifFormatter struct{ opts Options }
 
@@ -63,7 +63,7 @@ func (s sarifFormatter) Format(w io.Writer, r finding.Report) error {
 	if err != nil {
 		return fmt.Errorf("sarif: %w", err)
 	}
-	src := newSourceFiles(r.Root)
+	src := newSourceFiles(r.Sources)
 	fs := shown(r, s.opts)
 
 	driver := sarif.NewDriver(orDefault(r.Tool.Name, "tfreview"))

@@ -2,8 +2,6 @@ package formatters
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,17 +11,13 @@ import (
 // A finding marked Sensitive holds a secret: the text format must point at
 // it without printing it.
 func TestTextMasksSensitiveRange(t *testing.T) {
-	dir := t.TempDir()
 	src := "provider \"aws\" {\n  secret_key = \"q8Xk2Lm9Pz4Rt7Vw1Ny5Bc3Df6Gh0Jk8Ls2Qa4Er\"\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	start := strings.Index(src, `"q8X`)
 	end := start + 42
 	rng := finding.Range{File: "main.tf",
 		Start: finding.Position{Line: 2, Column: 16, Byte: start},
 		End:   finding.Position{Line: 2, Column: 58, Byte: end}}
-	rep := finding.Report{Root: dir, Findings: []finding.Finding{{
+	rep := finding.Report{Sources: map[string][]byte{"main.tf": []byte(src)}, Findings: []finding.Finding{{
 		RuleID: "TFR-TF-005", Engine: finding.EngineBuiltin, Severity: finding.SeverityCritical,
 		Title: "Credentials hard-coded in a provider block", Message: `provider "aws" has a hard-coded secret_key`,
 		Range: rng, Resource: "provider.aws", Sensitive: true,

@@ -2,65 +2,44 @@ package formatters
 
 import (
 	"bytes"
-	"io"
-	"os"
-	"path"
-	"path/filepath"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/tfreview/tfreview/finding"
 )
 
-// maxSourceBytes caps how much of one file is read for snippets and column
+// maxSourceBytes caps the size of a file used for snippets and column
 // conversion; larger files get no snippet and line-only columns.
 const maxSourceBytes = 8 << 20
 
-// sourceFiles reads scanned files lazily, once each: the text format shows
-// snippets from them, and SARIF and GitHub need each line's text to turn the
-// model's UTF-8 byte columns into UTF-16 code units.
+// sourceFiles splits the report's sources into lines lazily, once each:
+// the text format shows snippets from them, and SARIF and GitHub need each
+// line's text to turn the model's UTF-8 byte columns into UTF-16 code
+// units. Formatters never read the disk: a file the scan did not hand over
+// has no snippet and line-only columns.
 type sourceFiles struct {
-	root  string
-	files map[string][][]byte // nil value: could not be read
+	sources map[string][]byte
+	files   map[string][][]byte // nil value: not available
 }
 
-// newSourceFiles reads files relative to root. An empty root reads nothing.
-func newSourceFiles(root string) *sourceFiles {
-	return &sourceFiles{root: root, files: map[string][][]byte{}}
+// newSourceFiles serves the files of sources (Report.Sources).
+func newSourceFiles(sources map[string][]byte) *sourceFiles {
+	return &sourceFiles{sources: sources, files: map[string][][]byte{}}
 }
 
 // lines returns the file's lines without their terminators, or nil when
-// it cannot be read.
+// the report has no source for it.
 func (s *sourceFiles) lines(file string) [][]byte {
 	if ls, ok := s.files[file]; ok {
 		return ls
 	}
-	ls := s.read(file)
+	ls := splitLines(s.sources[file])
 	s.files[file] = ls
 	return ls
 }
 
-func (s *sourceFiles) read(file string) [][]byte {
-	if s.root == "" || file == "" {
-		return nil
-	}
-	p := filepath.FromSlash(file)
-	if !path.IsAbs(file) && !filepath.IsAbs(p) {
-		p = filepath.Join(s.root, p)
-	}
-	// Only regular files: a FIFO or device named by a crafted finding
-	// must not block or flood the formatter.
-	st, err := os.Stat(p)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > maxSourceBytes {
-		return nil
-	}
-	fh, err := os.Open(p)
-	if err != nil {
-		return nil
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, maxSourceBytes+1))
-	if err != nil || len(b) > maxSourceBytes {
+func splitLines(b []byte) [][]byte {
+	if b == nil || len(b) > maxSourceBytes {
 		return nil
 	}
 	ls := bytes.Split(b, []byte("\n"))

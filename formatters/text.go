@@ -40,7 +40,7 @@ type textPrinter struct {
 }
 
 func (t textFormatter) Format(w io.Writer, r finding.Report) error {
-	p := &textPrinter{color: t.opts.Color, showSuppressed: t.opts.ShowSuppressed, src: newSourceFiles(r.Root)}
+	p := &textPrinter{color: t.opts.Color, showSuppressed: t.opts.ShowSuppressed, src: newSourceFiles(r.Sources)}
 	fs := shown(r, t.opts)
 	file := "\x00" // no real file name contains NUL
 	for _, f := range fs {

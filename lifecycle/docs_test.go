@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/tfreview/tfreview/internal/workflowlint"
+	"github.com/tfreview/tfreview/internal/testutil/workflowlint"
 )
 
 // TestLifecycleWorkflowLints lints the workflow of docs/lifecycle.md with

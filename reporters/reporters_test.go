@@ -4,20 +4,26 @@ import "testing"
 
 func TestNew(t *testing.T) {
 	for _, name := range Names {
-		r, err := New(Options{Name: name})
+		r, err := New(name, Options{})
 		if err != nil || r == nil {
 			t.Errorf("New(%s) = %v, %v", name, r, err)
 		}
 	}
-	for _, o := range []Options{
-		{Name: "gitlab"},
-		{Name: "local", FilterMode: "changed"},
-		{Name: "github-pr-review", Outdated: "archive"},
-		{Name: "github-pr-review", Owners: []OwnerRule{{Mention: []string{"not-a-mention"}}}},
+	for _, tc := range []struct {
+		name string
+		o    Options
+	}{
+		{"gitlab", Options{}},
+		{"local", Options{FilterMode: "changed"}},
+		{"github-pr-review", Options{Outdated: "archive"}},
+		{"github-check", Options{Outdated: "archive"}},
+		{"github-annotations", Options{FilterMode: "changed"}},
+		{"github-pr-review", Options{Owners: []OwnerRule{{Mention: []string{"not-a-mention"}}}}},
+		{"github-pr-check", Options{Owners: []OwnerRule{{Mention: []string{"not-a-mention"}}}}},
 	} {
-		r, err := New(o)
+		r, err := New(tc.name, tc.o)
 		if err == nil || r != nil {
-			t.Errorf("New(%+v) = %v, %v; want a nil Reporter and an error", o, r, err)
+			t.Errorf("New(%s, %+v) = %v, %v; want a nil Reporter and an error", tc.name, tc.o, r, err)
 		}
 	}
 }

@@ -177,6 +177,5 @@ func (r *Rule) toFinding(i Issue) finding.Finding {
 			f.CallSites = top.Module.CallSites
 		}
 	}
-	f.Fingerprint = finding.Fingerprint(f.RuleID, f.Range.File, f.Resource, f.AttributePath, f.Range.Start.Line)
 	return f
 }

@@ -289,12 +289,14 @@ func checkFixes(t *testing.T, r *rules.Rule, dir, work string, rep finding.Repor
 			t.Fatalf("fixes still offered after %d passes: the fixes do not converge", pass)
 		}
 		src := map[string][]byte{}
-		for file := range fixes.FileEdits(fs) {
-			data, err := os.ReadFile(filepath.Join(work, file))
-			if err != nil {
-				t.Fatal(err)
+		for _, fix := range fs {
+			for _, e := range fix.Edits {
+				data, err := os.ReadFile(filepath.Join(work, e.Range.File))
+				if err != nil {
+					t.Fatal(err)
+				}
+				src[e.Range.File] = data
 			}
-			src[file] = data
 		}
 		res, err := fixes.ApplyFixes(src, fs)
 		if err != nil {

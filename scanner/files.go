@@ -190,7 +190,7 @@ func (s *fileSet) parse(f *sourceFile, lim Limits) {
 
 func parseFinding(file string, r hcl.Range, src []byte, msg string) finding.Finding {
 	rng := tfmodel.ConvertRange(r, file, src)
-	f := finding.Finding{
+	return finding.Finding{
 		RuleID:     ParseRuleID,
 		Engine:     finding.EngineCore,
 		Severity:   finding.SeverityHigh,
@@ -199,8 +199,6 @@ func parseFinding(file string, r hcl.Range, src []byte, msg string) finding.Find
 		Resolution: "Fix the syntax error; nothing in this file was checked until it parses.",
 		Range:      rng,
 	}
-	f.Fingerprint = finding.Fingerprint(f.RuleID, file, "", msg, rng.Start.Line)
-	return f
 }
 
 func matchAny(globs []string, p string) bool {

@@ -11,8 +11,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-
-	"github.com/tfreview/tfreview/finding"
 )
 
 var fuzzKinds = []string{"fuzz.tf", "fuzz.tf.json", "terraform.tfvars"}
@@ -120,27 +118,6 @@ func FuzzIgnores(f *testing.F) {
 			if strings.ContainsAny(d.Reason, "\n") {
 				t.Fatalf("reason spans lines: %q", d.Reason)
 			}
-		}
-	})
-}
-
-// FuzzFingerprint: deterministic, and any change of substance changes it.
-func FuzzFingerprint(f *testing.F) {
-	f.Add("AWS-0086", "main.tf", "module.a.aws_s3_bucket.b", "acl", 3)
-	f.Add("TFR-PARSE", "x/y.tf", "", "", 1)
-	f.Fuzz(func(t *testing.T, rule, file, resource, attr string, line int) {
-		a := finding.Fingerprint(rule, file, resource, attr, line)
-		if a != finding.Fingerprint(rule, file, resource, attr, line) {
-			t.Fatal("not deterministic")
-		}
-		if len(a) != 32 {
-			t.Fatalf("fingerprint %q is not 32 hex digits", a)
-		}
-		if finding.Fingerprint(rule+"x", file, resource, attr, line) == a {
-			t.Fatal("another rule, same fingerprint")
-		}
-		if resource != "" && finding.Fingerprint(rule, file, resource, attr, line+1) != a {
-			t.Fatal("a line move changed an addressed finding's fingerprint")
 		}
 	})
 }

@@ -211,7 +211,5 @@ func engineRanFor(id string, ran map[finding.Engine]bool) bool {
 }
 
 func coreFinding(id string, sev finding.Severity, title, msg, resolution string, r finding.Range) finding.Finding {
-	f := finding.Finding{RuleID: id, Engine: finding.EngineCore, Severity: sev, Title: title, Message: msg, Resolution: resolution, Range: r}
-	f.Fingerprint = finding.Fingerprint(id, r.File, "", msg, r.Start.Line)
-	return f
+	return finding.Finding{RuleID: id, Engine: finding.EngineCore, Severity: sev, Title: title, Message: msg, Resolution: resolution, Range: r}
 }

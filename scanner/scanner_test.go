@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tfreview/tfreview/finding"
-	"github.com/tfreview/tfreview/internal/tripwire"
+	"github.com/tfreview/tfreview/internal/testutil/tripwire"
 )
 
 func scanFixture(t *testing.T, name string, mutate func(*Options)) finding.Report {

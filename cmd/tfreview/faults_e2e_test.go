@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tfreview/tfreview/reporters/github/githubtest"
+	"github.com/tfreview/tfreview/internal/testutil/githubtest"
 )
 
 // TestGitHubFaults runs the built binary as the Action would, with --debug,

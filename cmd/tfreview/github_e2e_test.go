@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tfreview/tfreview/reporters/github/githubtest"
+	"github.com/tfreview/tfreview/internal/testutil/githubtest"
 )
 
 const e2eToken = "ghs_E2EfakeTokenThatMustNeverBePrinted0123"

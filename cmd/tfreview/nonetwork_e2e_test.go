@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tfreview/tfreview/internal/tripwire"
+	"github.com/tfreview/tfreview/internal/testutil/tripwire"
 )
 
 // TestBinaryMakesNoConnections runs the built binary, a plain scan and a

@@ -47,8 +47,7 @@ func newReporter(f reportFlags, cfg *config.Config, failOn finding.Severity, std
 	if err != nil {
 		return nil, err
 	}
-	return reporters.New(reporters.Options{
-		Name:        f.reporter,
+	return reporters.New(f.reporter, reporters.Options{
 		FilterMode:  f.filterMode,
 		FailOn:      failOn,
 		MaxComments: f.maxComments,

@@ -144,7 +144,6 @@ func toFinding(r scan.Result) finding.Finding {
 		},
 	}
 	f.Resource, f.AttributePath, f.CallSites = locate(r)
-	f.Fingerprint = finding.Fingerprint(f.RuleID, f.Range.File, f.Resource, f.AttributePath, f.Range.Start.Line)
 	return f
 }
 

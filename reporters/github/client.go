@@ -31,7 +31,7 @@ const (
 
 // tokenFrom picks the token: the explicit option, then GITHUB_TOKEN, then
 // REVIEWDOG_GITHUB_API_TOKEN (reviewdog's name, so existing workflows work).
-func tokenFrom(o review.Options, env func(string) string) string {
+func tokenFrom(o ClientOptions, env func(string) string) string {
 	if o.Token != "" {
 		return o.Token
 	}
@@ -80,7 +80,7 @@ func isLoopback(host string) bool {
 // redirect that leaves the origin is refused, and the header is set per
 // request by tokenTransport, not by go-github (whose transport would add
 // it to every hop of a redirect, whatever the host or scheme).
-func newClient(o review.Options, env func(string) string, token string, sleep func(context.Context, time.Duration) error) (*gh.Client, error) {
+func newClient(o ClientOptions, env func(string) string, token string, sleep func(context.Context, time.Duration) error) (*gh.Client, error) {
 	base, err := apiBaseURL(env)
 	if err != nil {
 		return nil, err
@@ -212,8 +212,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, err
 		}
 		if resp != nil {
+			// Drained so the connection can be reused; the response is
+			// dropped for the retry, so a failing Close changes nothing.
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
 		if err := t.sleep(req.Context(), wait); err != nil {
 			return nil, err

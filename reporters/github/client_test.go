@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tfreview/tfreview/reporters/review"
 )
 
 type scripted struct {
@@ -112,4 +110,4 @@ func TestAPIBaseURL(t *testing.T) {
 	}
 }
 
-func optionsWithToken(tok string) review.Options { return review.Options{Token: tok} }
+func optionsWithToken(tok string) ClientOptions { return ClientOptions{Token: tok} }

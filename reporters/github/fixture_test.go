@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/tfreview/tfreview/finding"
-	"github.com/tfreview/tfreview/reporters/github/githubtest"
+	"github.com/tfreview/tfreview/internal/testutil/githubtest"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
@@ -125,7 +125,7 @@ func mk(id string, sev finding.Severity, r finding.Range, resource, msg string) 
 		References: []string{"https://tfreview.dev/checks/" + strings.ToLower(id)},
 		Resolution: "Do the safe thing.",
 	}
-	f.Fingerprint = finding.Fingerprint(id, r.File, resource, "", r.Start.Line)
+	f.Fingerprint = finding.FingerprintOf(f)
 	return f
 }
 
@@ -152,7 +152,19 @@ func prReport(root string) finding.Report {
 	ign.Suppressed = &finding.Suppression{Kind: "tfreview", Reason: "public website " + hostile, Expires: "2099-01-01", Range: rng("main.tf", 1, 0, 1, 0)}
 	fs := append([]finding.Finding{acl, ssh, mon, db, ign}, mods...)
 	finding.Sort(fs)
-	return finding.Report{Tool: finding.Tool{Name: "tfreview", Version: "test"}, Root: root, Findings: fs}
+	return finding.Report{Tool: finding.Tool{Name: "tfreview", Version: "test"}, Root: root, Findings: fs, Sources: headSources()}
+}
+
+// headSources is what a scan of the head commit read: the base files as
+// the head commit changed them.
+func headSources() map[string][]byte {
+	out := map[string][]byte{}
+	for _, files := range []map[string]string{baseFiles, headFiles} {
+		for name, content := range files {
+			out[name] = []byte(content)
+		}
+	}
+	return out
 }
 
 // harness runs a reporter as the Action would: env from the event payload,
@@ -194,7 +206,19 @@ func newHarness(t *testing.T) *harness {
 
 const headSHA = "cb23119096646023c05e14ea708b7f20cee906d5" // from the event payload
 
-func (h *harness) run(o review.Options, rep finding.Report) (review.Result, error) {
+// run reports rep with the reporter called name.
+func (h *harness) run(name string, o Options, rep finding.Report) (review.Result, error) {
+	h.t.Helper()
+	return h.report(name, o, ReviewOptions{}, rep)
+}
+
+// runReview reports rep with github-pr-review and its own options.
+func (h *harness) runReview(o Options, ro ReviewOptions, rep finding.Report) (review.Result, error) {
+	h.t.Helper()
+	return h.report(review.GitHubPRReview, o, ro, rep)
+}
+
+func (h *harness) report(name string, o Options, ro ReviewOptions, rep finding.Report) (review.Result, error) {
 	h.t.Helper()
 	o.Stdout, o.Stderr = &h.stdout, &h.stderr
 	o.Env = func(k string) string { return h.env[k] }
@@ -202,7 +226,20 @@ func (h *harness) run(o review.Options, rep finding.Report) (review.Result, erro
 	if o.FailOn == 0 {
 		o.FailOn = finding.SeverityHigh
 	}
-	r, err := New(o)
+	var r *Reporter
+	var err error
+	switch name {
+	case review.GitHubPRReview:
+		r, err = NewPRReview(o, ro)
+	case review.GitHubPRCheck:
+		r, err = NewPRCheck(o)
+	case review.GitHubCheck:
+		r, err = NewCheck(o)
+	case review.GitHubAnnotations:
+		r, err = NewAnnotations(o)
+	default:
+		h.t.Fatalf("not a GitHub reporter: %s", name)
+	}
 	if err != nil {
 		h.t.Fatal(err)
 	}

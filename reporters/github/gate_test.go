@@ -20,7 +20,7 @@ func TestSummaryListsGateChangesInertly(t *testing.T) {
 		{Kind: finding.GateSuppression, Subject: "AWS-0086", Detail: "approved by @boss, see #1 ![x](https://evil.example/x.png)", Range: rng("main.tf", 2, 1, 2, 30)},
 		{Kind: finding.GateBaseline, Subject: ".tfreview-baseline.json", Detail: "1 entry added: AWS-0086 main.tf"},
 	}}
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, rep); err != nil {
+	if _, err := h.run(review.GitHubPRReview, Options{PRComment: true}, rep); err != nil {
 		t.Fatal(err)
 	}
 	summary := h.stepSummary()

@@ -7,9 +7,12 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	gh "github.com/google/go-github/v91/github"
@@ -20,32 +23,145 @@ import (
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
+// Options configure every GitHub reporter. The zero value of every field
+// has a useful default.
+type Options struct {
+	// FilterMode is added, diff_context, file or nofilter, with reviewdog's
+	// meaning. "" means added on a pull request and nofilter otherwise.
+	FilterMode string
+	// FailOn: findings in scope at or above it fail the check and set
+	// Result.Failed. SeverityUnknown means nothing fails.
+	FailOn finding.Severity
+	// PRComment keeps one sticky summary comment on the pull request.
+	PRComment bool
+	// StickyKey tells apart the comments of several tfreview jobs on one
+	// pull request (a matrix over directories); "" means the scanned
+	// directory relative to the repository root.
+	StickyKey string
+	// Owners map severity and paths to who must act; when empty, CODEOWNERS
+	// is used.
+	Owners []review.OwnerRule
+	// RepoRoot is the root of the git work tree holding Report.Root; ""
+	// means found by walking up from Report.Root, then GITHUB_WORKSPACE.
+	RepoRoot string
+	// ToolName names the check run and our comment markers; "" means
+	// DefaultToolName.
+	ToolName string
+	// CommentAuthor is the login whose earlier comments this run may treat
+	// as its own (dedup, sticky, resolve). "" means the token's user, or
+	// any bot account when GitHub will not say (the Actions token, GitHub
+	// App tokens).
+	CommentAuthor string
+	// ReportURL points readers to the full report when a body is cut to
+	// GitHub's size limit; "" means the workflow run's page.
+	ReportURL string
+
+	// Stdout receives workflow commands; Stderr receives fallback notices.
+	// nil means os.Stdout and os.Stderr.
+	Stdout io.Writer
+	Stderr io.Writer
+	// Env reads the environment (GITHUB_EVENT_PATH, GITHUB_REPOSITORY,
+	// GITHUB_SHA, GITHUB_API_URL, GITHUB_SERVER_URL, GITHUB_TOKEN,
+	// REVIEWDOG_GITHUB_API_TOKEN, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT,
+	// GITHUB_RUN_ID, GITHUB_EVENT_NAME, GITHUB_WORKSPACE). nil means
+	// os.Getenv.
+	Env func(key string) string
+
+	// Client configures the API client.
+	Client ClientOptions
+}
+
+// ClientOptions configure the GitHub API client.
+type ClientOptions struct {
+	// Token is an explicit GitHub token; "" means GITHUB_TOKEN, then
+	// REVIEWDOG_GITHUB_API_TOKEN from Options.Env. It is never printed.
+	Token string
+	// HTTPClient is used for API calls; nil means a new client. Its
+	// Transport is wrapped with retries.
+	HTTPClient *http.Client
+	// Timeout bounds each HTTP attempt; 0 means 30s.
+	Timeout time.Duration
+	// MaxRetries bounds retries of one request; 0 means 3, negative none.
+	MaxRetries int
+	// MaxRetryWait is the longest wait before a retry; a server asking for
+	// longer is not retried. 0 means 60s.
+	MaxRetryWait time.Duration
+}
+
+// What to do with review comments of earlier runs that no longer apply.
+const (
+	OutdatedResolve = "resolve" // edit them to say they are resolved (default)
+	OutdatedDelete  = "delete"  // delete them, unless someone replied
+	OutdatedKeep    = "keep"    // leave them alone
+)
+
+// DefaultMaxComments is how many review comments one run posts at most.
+const DefaultMaxComments = 30
+
+// DefaultToolName names the check run and marks our comments.
+const DefaultToolName = "tfreview"
+
+// ReviewOptions are what only github-pr-review uses.
+type ReviewOptions struct {
+	// MaxComments caps review comments per run, most severe kept; 0 means
+	// DefaultMaxComments, negative means no cap.
+	MaxComments int
+	// Outdated is OutdatedResolve (default), OutdatedDelete or OutdatedKeep.
+	Outdated string
+}
+
+// Validate reports an unknown Outdated.
+func (ro ReviewOptions) Validate() error {
+	switch ro.Outdated {
+	case "", OutdatedResolve, OutdatedDelete, OutdatedKeep:
+		return nil
+	}
+	return fmt.Errorf("outdated comments: %q is not resolve, delete or keep", ro.Outdated)
+}
+
 // Reporter implements review.Reporter for the github-* reporter names.
 type Reporter struct {
-	opts  review.Options
-	mode  filter.Mode
-	sleep func(context.Context, time.Duration) error
-	now   func() time.Time
+	kind       string // review.GitHubPRReview, ...
+	opts       Options
+	reviewOpts ReviewOptions
+	mode       filter.Mode
+	sleep      func(context.Context, time.Duration) error
+	now        func() time.Time
 }
 
 var _ review.Reporter = (*Reporter)(nil)
 
-// New checks the options and returns a reporter for o.Name, which must be
-// one of the github-* names.
-func New(o review.Options) (*Reporter, error) {
-	switch o.Name {
-	case review.GitHubPRReview, review.GitHubPRCheck, review.GitHubCheck, review.GitHubAnnotations:
-	default:
-		return nil, fmt.Errorf("reporter %q: not a GitHub reporter", o.Name)
+// NewPRReview returns the github-pr-review reporter: review comments with
+// suggested changes on the pull request's diff.
+func NewPRReview(o Options, ro ReviewOptions) (*Reporter, error) {
+	if err := ro.Validate(); err != nil {
+		return nil, err
 	}
+	return newReporter(review.GitHubPRReview, o, ro)
+}
+
+// NewPRCheck returns the github-pr-check reporter: a check run with
+// annotations, on pull request events only.
+func NewPRCheck(o Options) (*Reporter, error) {
+	return newReporter(review.GitHubPRCheck, o, ReviewOptions{})
+}
+
+// NewCheck returns the github-check reporter: a check run with
+// annotations on any commit.
+func NewCheck(o Options) (*Reporter, error) {
+	return newReporter(review.GitHubCheck, o, ReviewOptions{})
+}
+
+// NewAnnotations returns the github-annotations reporter: workflow
+// commands, no API call needed.
+func NewAnnotations(o Options) (*Reporter, error) {
+	return newReporter(review.GitHubAnnotations, o, ReviewOptions{})
+}
+
+func newReporter(kind string, o Options, ro ReviewOptions) (*Reporter, error) {
 	mode, err := review.ParseFilterMode(o.FilterMode)
 	if err != nil {
 		return nil, err
-	}
-	switch o.Outdated {
-	case "", review.OutdatedResolve, review.OutdatedDelete, review.OutdatedKeep:
-	default:
-		return nil, fmt.Errorf("outdated comments: %q is not resolve, delete or keep", o.Outdated)
 	}
 	for _, rule := range o.Owners {
 		if err := rule.Validate(); err != nil {
@@ -53,18 +169,20 @@ func New(o review.Options) (*Reporter, error) {
 		}
 	}
 	if o.ToolName == "" {
-		o.ToolName = review.DefaultToolName
+		o.ToolName = DefaultToolName
 	}
-	return &Reporter{opts: o, mode: mode, sleep: sleepCtx, now: time.Now}, nil
+	return &Reporter{kind: kind, opts: o, reviewOpts: ro, mode: mode, sleep: sleepCtx, now: time.Now}, nil
 }
 
 // run is the state of one Report call.
 type run struct {
-	opts   review.Options
-	env    func(string) string
-	stdout io.Writer
-	stderr io.Writer
-	now    func() time.Time
+	kind       string
+	opts       Options
+	reviewOpts ReviewOptions
+	env        func(string) string
+	stdout     io.Writer
+	stderr     io.Writer
+	now        func() time.Time
 
 	rc      runContext
 	cli     *gh.Client
@@ -92,17 +210,19 @@ type run struct {
 func (rp *Reporter) Report(ctx context.Context, rep finding.Report) (review.Result, error) {
 	o := rp.opts
 	r := &run{
-		opts:    o,
-		env:     o.Env,
-		stdout:  o.Stdout,
-		stderr:  o.Stderr,
-		now:     rp.now,
-		tool:    o.ToolName,
-		report:  rep,
-		mode:    rp.mode,
-		status:  map[string]string{},
-		replied: map[int64]bool{},
-		res:     &review.Result{Reporter: o.Name},
+		kind:       rp.kind,
+		opts:       o,
+		reviewOpts: rp.reviewOpts,
+		env:        o.Env,
+		stdout:     o.Stdout,
+		stderr:     o.Stderr,
+		now:        rp.now,
+		tool:       o.ToolName,
+		report:     rep,
+		mode:       rp.mode,
+		status:     map[string]string{},
+		replied:    map[int64]bool{},
+		res:        &review.Result{Reporter: rp.kind},
 	}
 	if r.env == nil {
 		r.env = os.Getenv
@@ -130,16 +250,16 @@ func (r *run) deliver(ctx context.Context, sleep func(context.Context, time.Dura
 		return &review.Error{Op: "read the GitHub Actions event", Msg: err.Error()}
 	}
 	r.rc = rc
-	r.token = tokenFrom(r.opts, r.env)
-	needsAPI := r.opts.Name != review.GitHubAnnotations
+	r.token = tokenFrom(r.opts.Client, r.env)
+	needsAPI := r.kind != review.GitHubAnnotations
 	if needsAPI && r.token == "" {
-		return &review.Error{Op: "find a GitHub token", Msg: "set GITHUB_TOKEN or REVIEWDOG_GITHUB_API_TOKEN (reporter " + r.opts.Name + " calls the GitHub API)"}
+		return &review.Error{Op: "find a GitHub token", Msg: "set GITHUB_TOKEN or REVIEWDOG_GITHUB_API_TOKEN (reporter " + r.kind + " calls the GitHub API)"}
 	}
 	if needsAPI && (rc.Owner == "" || rc.HeadSHA == "") {
 		return &review.Error{Op: "find the repository and commit", Msg: "GITHUB_REPOSITORY and GITHUB_SHA (or a pull_request event in GITHUB_EVENT_PATH) are needed"}
 	}
 	if r.token != "" && rc.Owner != "" {
-		cli, err := newClient(r.opts, r.env, r.token, sleep)
+		cli, err := newClient(r.opts.Client, r.env, r.token, sleep)
 		if err != nil {
 			return &review.Error{Op: "configure the GitHub client", Msg: redact(err.Error(), r.token)}
 		}
@@ -167,14 +287,14 @@ func (r *run) deliver(ctx context.Context, sleep func(context.Context, time.Dura
 	r.res.Failed = review.Failing(r.in, r.opts.FailOn)
 	r.owners = review.WhoMustAct(r.in, r.opts.Owners, repoRoot)
 
-	prOnly := r.opts.Name == review.GitHubPRReview || r.opts.Name == review.GitHubPRCheck
+	prOnly := r.kind == review.GitHubPRReview || r.kind == review.GitHubPRCheck
 	switch {
 	case prOnly && rc.PR == 0:
 		r.note("Not a pull request event: nothing to review; every finding is listed in the job summary.")
 		return nil
-	case r.opts.Name == review.GitHubPRReview:
+	case r.kind == review.GitHubPRReview:
 		err = r.postReview(ctx)
-	case r.opts.Name == review.GitHubAnnotations:
+	case r.kind == review.GitHubAnnotations:
 		err = r.annotate()
 	default:
 		err = r.postCheck(ctx)
@@ -238,8 +358,10 @@ func (r *run) annotate() error {
 		}
 	}
 	if rest := len(shown) - n; rest > 0 {
-		fmt.Fprintf(r.stdout, "%s: %d more %s not annotated (GitHub shows %d annotations per step); all are in the job summary.\n",
-			r.tool, rest, plural(rest, "finding"), MaxAnnotationsPerStep)
+		if _, err := fmt.Fprintf(r.stdout, "%s: %d more %s not annotated (GitHub shows %d annotations per step); all are in the job summary.\n",
+			r.tool, rest, plural(rest, "finding"), MaxAnnotationsPerStep); err != nil {
+			return &review.Error{Op: "write workflow commands", Msg: err.Error()}
+		}
 	}
 	return nil
 }
@@ -249,7 +371,8 @@ func (r *run) annotate() error {
 func (r *run) fallback(cause error) error {
 	r.res.Fallback = fmt.Sprintf("The token cannot write to this repository (%s); expected for pull requests from forks. "+
 		"Findings are reported as workflow annotations and in the job summary instead.", cause.Error())
-	fmt.Fprintf(r.stderr, "%s: %s\n", r.tool, r.res.Fallback)
+	// A progress notice: Result.Fallback carries it to the caller too.
+	_, _ = fmt.Fprintf(r.stderr, "%s: %s\n", r.tool, r.res.Fallback)
 	r.res.Posted, r.res.AlreadyPosted, r.res.NotPosted = 0, 0, 0
 	r.res.ReviewURL, r.res.CheckURL, r.res.Conclusion = "", "", ""
 	if err := r.annotate(); err != nil {
@@ -331,12 +454,7 @@ func (r *run) writeStepSummary() error {
 	}
 	s := r.summary(false)
 	s.Limit = MaxStepSummary
-	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return &review.Error{Op: "write the job summary", Msg: err.Error()}
-	}
-	defer f.Close()
-	if _, err := io.WriteString(f, s.render()+"\n"); err != nil {
+	if err := appendFile(p, s.render()+"\n"); err != nil {
 		return &review.Error{Op: "write the job summary", Msg: err.Error()}
 	}
 	return nil
@@ -363,15 +481,19 @@ func (r *run) writeOutputs() error {
 	if r.res.Conclusion != "" {
 		lines = append(lines, "conclusion="+r.res.Conclusion)
 	}
-	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
+	if err := appendFile(p, strings.Join(lines, "\n")+"\n"); err != nil {
 		return &review.Error{Op: "write step outputs", Msg: err.Error()}
 	}
-	defer f.Close()
-	for _, l := range lines {
-		if _, err := io.WriteString(f, l+"\n"); err != nil {
-			return &review.Error{Op: "write step outputs", Msg: err.Error()}
-		}
-	}
 	return nil
+}
+
+// appendFile appends s to the file at p, created if missing. A failed
+// Close is reported: the runner reads the file after the step.
+func appendFile(p, s string) error {
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(f, s)
+	return errors.Join(err, f.Close())
 }

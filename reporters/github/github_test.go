@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/tfreview/tfreview/finding"
-	"github.com/tfreview/tfreview/reporters/github/githubtest"
+	"github.com/tfreview/tfreview/internal/testutil/githubtest"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
@@ -30,7 +30,7 @@ type sentReview struct {
 func TestPullRequestReview(t *testing.T) {
 	h := newHarness(t)
 	rep := prReport(h.dir)
-	res, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, rep)
+	res, err := h.run(review.GitHubPRReview, Options{PRComment: true}, rep)
 	if err != nil {
 		t.Fatalf("Report: %v", err)
 	}
@@ -107,7 +107,7 @@ func TestPullRequestReview(t *testing.T) {
 
 	// Second run, nothing changed: no new review, the sticky comment is
 	// edited, not posted again.
-	res2, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, rep)
+	res2, err := h.run(review.GitHubPRReview, Options{PRComment: true}, rep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestPullRequestReview(t *testing.T) {
 	// and nothing is posted.
 	var fixed finding.Report = rep
 	fixed.Findings = slices.DeleteFunc(slices.Clone(rep.Findings), func(f finding.Finding) bool { return f.RuleID == "TFR-S3-ACL" })
-	res3, err := h.run(review.Options{Name: review.GitHubPRReview}, fixed)
+	res3, err := h.run(review.GitHubPRReview, Options{}, fixed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestPullRequestReview(t *testing.T) {
 		t.Errorf("third run posted a review")
 	}
 	// A fourth run does not resolve it again.
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview}, fixed); err != nil {
+	if _, err := h.run(review.GitHubPRReview, Options{}, fixed); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(h.gh.RequestsTo("PATCH", fmt.Sprintf("/pulls/comments/%d", aclID))); n != 1 {
@@ -164,7 +164,7 @@ func TestPullRequestReview(t *testing.T) {
 	// Delete mode removes outdated comments instead.
 	noSSH := fixed
 	noSSH.Findings = slices.DeleteFunc(slices.Clone(fixed.Findings), func(f finding.Finding) bool { return f.RuleID == "TFR-SG-OPEN" })
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview, Outdated: review.OutdatedDelete}, noSSH); err != nil {
+	if _, err := h.runReview(Options{}, ReviewOptions{Outdated: OutdatedDelete}, noSSH); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(h.gh.RequestsTo("DELETE", "")); n != 1 {
@@ -177,7 +177,7 @@ func TestPullRequestReview(t *testing.T) {
 
 func TestMaxCommentsKeepsMostSevere(t *testing.T) {
 	h := newHarness(t)
-	res, err := h.run(review.Options{Name: review.GitHubPRReview, MaxComments: 2}, prReport(h.dir))
+	res, err := h.runReview(Options{}, ReviewOptions{MaxComments: 2}, prReport(h.dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestMaxCommentsKeepsMostSevere(t *testing.T) {
 func TestForgedMarkerDoesNotSilence(t *testing.T) {
 	h := newHarness(t)
 	// Someone else posts a look-alike of our comment on line 8.
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview}, prReport(h.dir)); err != nil {
+	if _, err := h.run(review.GitHubPRReview, Options{}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
 	var forged []*githubtest.Comment
@@ -211,7 +211,7 @@ func TestForgedMarkerDoesNotSilence(t *testing.T) {
 	}
 	h2 := newHarness(t)
 	h2.gh.ReviewComments = forged
-	if _, err := h2.run(review.Options{Name: review.GitHubPRReview}, prReport(h2.dir)); err != nil {
+	if _, err := h2.run(review.GitHubPRReview, Options{}, prReport(h2.dir)); err != nil {
 		t.Fatal(err)
 	}
 	rv := decode[sentReview](t, h2.gh.RequestsTo("POST", "/reviews")[0].Body)
@@ -226,7 +226,7 @@ func TestForgedMarkerDoesNotSilence(t *testing.T) {
 func TestForkFallsBackToAnnotations(t *testing.T) {
 	h := newHarness(t)
 	h.gh.ForbidWrites = true
-	res, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, prReport(h.dir))
+	res, err := h.run(review.GitHubPRReview, Options{PRComment: true}, prReport(h.dir))
 	if err != nil {
 		t.Fatalf("a fork PR must not be an error: %v", err)
 	}
@@ -262,7 +262,7 @@ func TestChecksBatchAnnotations(t *testing.T) {
 		fs = append(fs, mk(fmt.Sprintf("R%03d", i), sev, rng("main.tf", 3, 0, 3, 0), "aws_s3_bucket.logs", "finding"))
 	}
 	finding.Sort(fs)
-	res, err := h.run(review.Options{Name: review.GitHubPRCheck}, finding.Report{Root: h.dir, Findings: fs})
+	res, err := h.run(review.GitHubPRCheck, Options{}, finding.Report{Root: h.dir, Findings: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestCheckConclusions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			res, err := h.run(review.Options{Name: review.GitHubCheck}, finding.Report{Root: h.dir, Findings: tc.fs})
+			res, err := h.run(review.GitHubCheck, Options{}, finding.Report{Root: h.dir, Findings: tc.fs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -339,7 +339,7 @@ func TestGitHubCheckOnPushReportsEverything(t *testing.T) {
 	h.env["GITHUB_EVENT_NAME"] = "push"
 	h.env["GITHUB_EVENT_PATH"] = ""
 	h.env["GITHUB_SHA"] = headSHA
-	res, err := h.run(review.Options{Name: review.GitHubCheck}, prReport(h.dir))
+	res, err := h.run(review.GitHubCheck, Options{}, prReport(h.dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestWorkflowAnnotationsWithoutToken(t *testing.T) {
 	bad.Title = "a:b,c\nd%"
 	fs = append(fs, bad)
 	finding.Sort(fs)
-	res, err := h.run(review.Options{Name: review.GitHubAnnotations, FilterMode: "nofilter"}, finding.Report{Root: h.dir, Findings: fs})
+	res, err := h.run(review.GitHubAnnotations, Options{FilterMode: "nofilter"}, finding.Report{Root: h.dir, Findings: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func TestAnnotationsFilterWithGitWithoutToken(t *testing.T) {
 	p := t.TempDir() + "/event.json"
 	os.WriteFile(p, ev, 0o644)
 	h.env["GITHUB_EVENT_PATH"] = p
-	res, err := h.run(review.Options{Name: review.GitHubAnnotations}, prReport(h.dir))
+	res, err := h.run(review.GitHubAnnotations, Options{}, prReport(h.dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +409,7 @@ func TestRetriesAndErrors(t *testing.T) {
 	h.gh.Fail("GET /repos/reviewdog/reviewdog/pulls/285", 502)
 	h.gh.Fail("POST /repos/reviewdog/reviewdog/pulls/285/reviews", 429)
 	h.gh.RetryAfter = "2"
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview}, prReport(h.dir)); err != nil {
+	if _, err := h.run(review.GitHubPRReview, Options{}, prReport(h.dir)); err != nil {
 		t.Fatalf("retries should have recovered: %v", err)
 	}
 	// 502 on GET: exponential backoff from 1s; 429 on POST: Retry-After.
@@ -423,7 +423,7 @@ func TestRetriesAndErrors(t *testing.T) {
 	// A 5xx on POST is not repeated: it may have been applied.
 	h2 := newHarness(t)
 	h2.gh.Fail("POST /repos/reviewdog/reviewdog/pulls/285/reviews", 502)
-	_, err := h2.run(review.Options{Name: review.GitHubPRReview}, prReport(h2.dir))
+	_, err := h2.run(review.GitHubPRReview, Options{}, prReport(h2.dir))
 	var re *review.Error
 	if !errors.As(err, &re) || re.StatusCode != 502 || re.Op != "create review" {
 		t.Fatalf("err = %#v", err)
@@ -441,7 +441,7 @@ func TestRetriesAndErrors(t *testing.T) {
 	// Bounded: a server that keeps failing is given up on.
 	h3 := newHarness(t)
 	h3.gh.Fail("GET /repos/reviewdog/reviewdog/pulls/285", 503, 503, 503, 503, 503)
-	_, err = h3.run(review.Options{Name: review.GitHubPRCheck, MaxRetries: 2}, prReport(h3.dir))
+	_, err = h3.run(review.GitHubPRCheck, Options{Client: ClientOptions{MaxRetries: 2}}, prReport(h3.dir))
 	if !errors.As(err, &re) || re.StatusCode != 503 {
 		t.Fatalf("err = %v", err)
 	}
@@ -453,7 +453,7 @@ func TestRetriesAndErrors(t *testing.T) {
 func TestTokenNeverLeaks(t *testing.T) {
 	h := newHarness(t)
 	h.gh.Token = "something-else" // every request is refused with 401
-	_, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, prReport(h.dir))
+	_, err := h.run(review.GitHubPRReview, Options{PRComment: true}, prReport(h.dir))
 	if err == nil {
 		t.Fatal("want an error for bad credentials")
 	}
@@ -474,7 +474,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	// Plain http to a non-loopback host is refused before anything is sent.
 	h2 := newHarness(t)
 	h2.env["GITHUB_API_URL"] = "http://github.example.com/api/v3"
-	_, err = h2.run(review.Options{Name: review.GitHubPRCheck}, prReport(h2.dir))
+	_, err = h2.run(review.GitHubPRCheck, Options{}, prReport(h2.dir))
 	if err == nil || strings.Contains(err.Error(), fakeToken) || !strings.Contains(err.Error(), "refusing") {
 		t.Errorf("err = %v", err)
 	}
@@ -484,7 +484,7 @@ func TestEnterpriseAPIURL(t *testing.T) {
 	h := newHarness(t)
 	h.gh.Prefix = "/api/v3"
 	h.env["GITHUB_API_URL"] = h.gh.APIURL()
-	if _, err := h.run(review.Options{Name: review.GitHubPRCheck}, prReport(h.dir)); err != nil {
+	if _, err := h.run(review.GitHubPRCheck, Options{}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(h.gh.RequestsTo("POST", "/api/v3/repos/reviewdog/reviewdog/check-runs")); n != 1 {
@@ -503,7 +503,7 @@ func TestHugeDiffFallsBackToFiles(t *testing.T) {
 		}
 		h.gh.Files = append(h.gh.Files, githubtest.File{Filename: name, Status: status, Patch: part[strings.Index(part, "@@"):]})
 	}
-	res, err := h.run(review.Options{Name: review.GitHubPRReview}, prReport(h.dir))
+	res, err := h.run(review.GitHubPRReview, Options{}, prReport(h.dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,7 +522,7 @@ func TestOwnersMentionsAndLabels(t *testing.T) {
 		{Paths: []string{"modules/**"}, Mention: []string{"@octo-org/platform"}},
 		{Paths: []string{"nothing/**"}, Mention: []string{"@nobody"}, Labels: []string{"never"}},
 	}
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true, Owners: owners}, prReport(h.dir)); err != nil {
+	if _, err := h.run(review.GitHubPRReview, Options{PRComment: true, Owners: owners}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(h.gh.Labels, []string{"security:critical"}) {
@@ -544,7 +544,7 @@ func TestOwnersMentionsAndLabels(t *testing.T) {
 func TestCodeOwnersFallback(t *testing.T) {
 	h := newHarness(t)
 	write(t, h.dir, map[string]string{".github/CODEOWNERS": "* @octo-org/infra\n/modules/ @octo-org/platform\n"})
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, prReport(h.dir)); err != nil {
+	if _, err := h.run(review.GitHubPRReview, Options{PRComment: true}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
 	sticky := h.gh.IssueComments[0].Body
@@ -557,7 +557,7 @@ func TestNotAPullRequest(t *testing.T) {
 	h := newHarness(t)
 	h.env["GITHUB_EVENT_PATH"] = ""
 	h.env["GITHUB_SHA"] = headSHA
-	res, err := h.run(review.Options{Name: review.GitHubPRReview}, prReport(h.dir))
+	res, err := h.run(review.GitHubPRReview, Options{}, prReport(h.dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -581,14 +581,14 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 func TestMatrixJobsKeepTheirOwnComments(t *testing.T) {
 	h := newHarness(t)
 	rep := prReport(h.dir)
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, rep); err != nil {
+	if _, err := h.run(review.GitHubPRReview, Options{PRComment: true}, rep); err != nil {
 		t.Fatal(err)
 	}
 	// Another job of the matrix (another key) reports less: it must not
 	// take the first job's comments for its own outdated ones.
 	other := rep
 	other.Findings = slices.DeleteFunc(slices.Clone(rep.Findings), func(f finding.Finding) bool { return f.RuleID != "TFR-SG-OPEN" })
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true, StickyKey: "envs/prod"}, other); err != nil {
+	if _, err := h.run(review.GitHubPRReview, Options{PRComment: true, StickyKey: "envs/prod"}, other); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(h.gh.RequestsContaining("PATCH", "/pulls/comments/")) + len(h.gh.RequestsContaining("DELETE", "/pulls/comments/")); n != 0 {
@@ -604,7 +604,7 @@ func TestPersonalTokenIdentity(t *testing.T) {
 	h.gh.UserForbidden = false
 	h.gh.Bot = "ci-user" // a personal access token: GET /user names it
 	for range 2 {
-		if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true}, prReport(h.dir)); err != nil {
+		if _, err := h.run(review.GitHubPRReview, Options{PRComment: true}, prReport(h.dir)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v91/github"
-
-	"github.com/tfreview/tfreview/reporters/review"
 )
 
 const redirectToken = "ghs_redirecttesttoken0123456789abcdef"
@@ -97,7 +95,7 @@ func TestHostileRedirectDoesNotCarryTheToken(t *testing.T) {
 			}
 			defer apiSrv.Close()
 
-			o := review.Options{HTTPClient: apiSrv.Client(), MaxRetries: -1}
+			o := ClientOptions{HTTPClient: apiSrv.Client(), MaxRetries: -1}
 			env := func(k string) string {
 				if k == "GITHUB_API_URL" {
 					return apiSrv.URL
@@ -141,7 +139,7 @@ func TestRedirectWithinTheAPIKeepsTheToken(t *testing.T) {
 		}
 		return ""
 	}
-	cli, err := newClient(review.Options{MaxRetries: -1}, env, redirectToken, noSleep)
+	cli, err := newClient(ClientOptions{MaxRetries: -1}, env, redirectToken, noSleep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +161,7 @@ func TestHostileAPIURLOverPlainHTTPIsRefused(t *testing.T) {
 			}
 			return ""
 		}
-		if _, err := newClient(review.Options{}, env, redirectToken, noSleep); err == nil || !strings.Contains(err.Error(), "refusing") {
+		if _, err := newClient(ClientOptions{}, env, redirectToken, noSleep); err == nil || !strings.Contains(err.Error(), "refusing") {
 			t.Errorf("%s: err = %v", u, err)
 		}
 	}
@@ -173,7 +171,7 @@ func TestHostileAPIURLOverPlainHTTPIsRefused(t *testing.T) {
 		}
 		return ""
 	}
-	if _, err := newClient(review.Options{}, env, redirectToken, noSleep); err != nil {
+	if _, err := newClient(ClientOptions{}, env, redirectToken, noSleep); err != nil {
 		t.Errorf("loopback refused: %v", err)
 	}
 }

@@ -30,7 +30,7 @@ var (
 func TestRenderedBodiesAreInert(t *testing.T) {
 	h := newHarness(t)
 	owners := []review.OwnerRule{{Mention: []string{"@octo-org/sre"}}}
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview, PRComment: true, Owners: owners, MaxComments: 1}, prReport(h.dir)); err != nil {
+	if _, err := h.runReview(Options{PRComment: true, Owners: owners}, ReviewOptions{MaxComments: 1}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
 	rv := decode[sentReview](t, h.gh.RequestsTo("POST", "/reviews")[0].Body)

@@ -98,9 +98,9 @@ func (r *run) planReview(ours []*gh.PullRequestComment) reviewPlan {
 		posted[lineKey{c.GetPath(), c.GetLine(), meta.GetFingerprint()}] = c
 	}
 	stillFound := map[string]bool{} // fingerprints in scope but not (re)commented
-	limit := r.opts.MaxComments
+	limit := r.reviewOpts.MaxComments
 	if limit == 0 {
-		limit = review.DefaultMaxComments
+		limit = DefaultMaxComments
 	}
 	live := 0
 	for _, g := range review.BySeverity(r.in) {
@@ -145,7 +145,7 @@ func (r *run) planReview(ours []*gh.PullRequestComment) reviewPlan {
 func (r *run) commentTarget(g review.Group) (review.Lines, *review.Suggestion) {
 	p := g.Primary()
 	if p.Finding.Fix != nil && !p.Anchor.IsZero() {
-		if sg, err := review.LineSuggestion(r.report.Root, p.Finding, r.scope); err == nil && sg.MatchesDiff(r.scope) {
+		if sg, err := review.LineSuggestion(r.report.Sources, p.Finding, r.scope); err == nil && sg.MatchesDiff(r.scope) {
 			return sg.Lines, &sg
 		}
 	}
@@ -248,15 +248,15 @@ func (r *run) reviewBody(plan reviewPlan) string {
 // handleOutdated resolves (edits) or deletes our comments that no longer
 // apply. A comment someone replied to is edited, never deleted.
 func (r *run) handleOutdated(ctx context.Context, plan reviewPlan) error {
-	mode := r.opts.Outdated
+	mode := r.reviewOpts.Outdated
 	if mode == "" {
-		mode = review.OutdatedResolve
+		mode = OutdatedResolve
 	}
-	if mode == review.OutdatedKeep {
+	if mode == OutdatedKeep {
 		return nil
 	}
 	for _, c := range plan.outdated {
-		if mode == review.OutdatedDelete && !plan.replied[c.GetID()] {
+		if mode == OutdatedDelete && !plan.replied[c.GetID()] {
 			if _, err := r.cli.PullRequests.DeleteComment(ctx, r.rc.Owner, r.rc.Repo, c.GetID()); err != nil {
 				return apiError(fmt.Sprintf("delete outdated comment %d", c.GetID()), err, r.token)
 			}

@@ -38,7 +38,7 @@ func TestHostileSuggestionLoneCRComment(t *testing.T) {
 	git("commit", "-qam", "evil comment")
 	h.gh.Diff = git("diff", "--src-prefix=a/", "--dst-prefix=b/", "HEAD~2", "HEAD")
 
-	if _, err := h.run(review.Options{Name: review.GitHubPRReview}, prReport(h.dir)); err != nil {
+	if _, err := h.run(review.GitHubPRReview, Options{}, prReport(h.dir)); err != nil {
 		t.Fatal(err)
 	}
 	rv := decode[sentReview](t, h.gh.RequestsTo("POST", "/reviews")[0].Body)

@@ -100,8 +100,6 @@ var severityIcon = map[finding.Severity]string{
 
 func severityLabel(s finding.Severity) string { return severityIcon[s] + " " + s.String() }
 
-var severitiesDesc = []finding.Severity{finding.SeverityCritical, finding.SeverityHigh, finding.SeverityMedium, finding.SeverityLow, finding.SeverityUnknown}
-
 // budget writes Markdown up to a limit, keeping room for the footer.
 type budget struct {
 	b       strings.Builder

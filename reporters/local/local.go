@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,19 +19,37 @@ import (
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
+// Options configure the local reporter. The zero value of every field has
+// a useful default.
+type Options struct {
+	// FilterMode is added (default), diff_context, file or nofilter, with
+	// reviewdog's meaning.
+	FilterMode string
+	// FailOn: findings in the changed lines at or above it set
+	// Result.Failed. SeverityUnknown means nothing fails.
+	FailOn finding.Severity
+	// DiffBase is the git revision to diff against; "" means the
+	// merge-base of HEAD and its upstream.
+	DiffBase string
+	// RepoRoot is the root of the git work tree holding Report.Root; ""
+	// means found by walking up from Report.Root.
+	RepoRoot string
+	// Stdout receives the review; nil means os.Stdout.
+	Stdout io.Writer
+	// Env reads PRE_COMMIT; nil means os.Getenv.
+	Env func(key string) string
+}
+
 // Reporter implements review.Reporter for the "local" name.
 type Reporter struct {
-	opts review.Options
+	opts Options
 	mode filter.Mode
 }
 
 var _ review.Reporter = (*Reporter)(nil)
 
-// New checks the options; o.Name must be review.Local.
-func New(o review.Options) (*Reporter, error) {
-	if o.Name != review.Local {
-		return nil, fmt.Errorf("reporter %q: not the local reporter", o.Name)
-	}
+// New checks the options and returns the local reporter.
+func New(o Options) (*Reporter, error) {
 	mode, err := review.ParseFilterMode(o.FilterMode)
 	if err != nil {
 		return nil, err
@@ -89,7 +108,7 @@ func (rp *Reporter) Report(ctx context.Context, rep finding.Report) (review.Resu
 	for _, g := range review.BySeverity(in) {
 		p.group(g)
 	}
-	p.summary(rp.opts, base, rp.mode, in, out, res)
+	p.summary(rp.opts.FailOn, base, rp.mode, out, res)
 	// The hook's output lands in CI job logs too: no line of it may be a
 	// runner command.
 	if _, err := rp.opts.Stdout.Write(safetext.NeutralizeRunnerCommands(p.buf.Bytes(), safetext.TextEscape)); err != nil {
@@ -143,7 +162,7 @@ func (p *printer) group(g review.Group) {
 	}
 }
 
-func (p *printer) summary(o review.Options, base string, mode filter.Mode, in, out []review.Group, res review.Result) {
+func (p *printer) summary(failOn finding.Severity, base string, mode filter.Mode, out []review.Group, res review.Result) {
 	scope := "in the changed lines"
 	if mode == filter.ModeNoFilter {
 		scope = "in the scanned code"
@@ -154,11 +173,11 @@ func (p *printer) summary(o review.Options, base string, mode filter.Mode, in, o
 		scope += fmt.Sprintf(" (git diff %s, filter %s)", clean(base), mode.String())
 	}
 	p.printf("\n%d %s %s", res.InScope, plural(res.InScope, "finding"), scope)
-	if o.FailOn != finding.SeverityUnknown {
+	if failOn != finding.SeverityUnknown {
 		if res.Failed {
-			p.printf("; failing: something is at or above %s", o.FailOn)
+			p.printf("; failing: something is at or above %s", failOn)
 		} else {
-			p.printf("; none at or above %s", o.FailOn)
+			p.printf("; none at or above %s", failOn)
 		}
 	}
 	p.printf(".\n")

@@ -76,7 +76,7 @@ func report(dir string) finding.Report {
 func TestLocalDiffAgainstUpstreamMergeBase(t *testing.T) {
 	dir := repo(t)
 	var out bytes.Buffer
-	r, err := New(review.Options{Name: review.Local, FailOn: finding.SeverityHigh, Stdout: &out})
+	r, err := New(Options{FailOn: finding.SeverityHigh, Stdout: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestLocalExplicitBaseAndModes(t *testing.T) {
 		{"main", "diff_context", 4, 1, true}, // a.tf:14 is beyond the 3 lines of context
 	} {
 		var out bytes.Buffer
-		r, err := New(review.Options{Name: review.Local, DiffBase: tc.base, FilterMode: tc.mode, FailOn: finding.SeverityHigh, Stdout: &out})
+		r, err := New(Options{DiffBase: tc.base, FilterMode: tc.mode, FailOn: finding.SeverityHigh, Stdout: &out})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +138,7 @@ func TestLocalUnderPreCommitIgnoresUntracked(t *testing.T) {
 		}
 		return ""
 	}
-	r, _ := New(review.Options{Name: review.Local, DiffBase: "HEAD", Env: env, Stdout: &bytes.Buffer{}})
+	r, _ := New(Options{DiffBase: "HEAD", Env: env, Stdout: &bytes.Buffer{}})
 	res, err := r.Report(context.Background(), report(dir))
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +156,7 @@ func TestLocalRepositoryWithoutCommits(t *testing.T) {
 	git(t, dir, "init", "-q")
 	write(t, dir, "infra/a.tf", tenLines)
 	git(t, dir, "add", "-A")
-	r, _ := New(review.Options{Name: review.Local, Stdout: &bytes.Buffer{}})
+	r, _ := New(Options{Stdout: &bytes.Buffer{}})
 	res, err := r.Report(context.Background(), finding.Report{Root: filepath.Join(dir, "infra"), Findings: []finding.Finding{f("X", finding.SeverityLow, "a.tf", 3)}})
 	if err != nil || res.InScope != 1 {
 		t.Errorf("res = %+v, err = %v", res, err)
@@ -164,7 +164,7 @@ func TestLocalRepositoryWithoutCommits(t *testing.T) {
 }
 
 func TestLocalOutsideGit(t *testing.T) {
-	r, _ := New(review.Options{Name: review.Local, Stdout: &bytes.Buffer{}})
+	r, _ := New(Options{Stdout: &bytes.Buffer{}})
 	_, err := r.Report(context.Background(), finding.Report{Root: t.TempDir()})
 	var re *review.Error
 	if !errors.As(err, &re) {
@@ -209,7 +209,7 @@ func TestHostileLocalNames(t *testing.T) {
 			Message: n + "\r\u00a0::error::cr \x1b[2J \u200f\u061c\u202a"})
 	}
 	var out bytes.Buffer
-	r, err := New(review.Options{Name: review.Local, FilterMode: "nofilter", Stdout: &out})
+	r, err := New(Options{FilterMode: "nofilter", Stdout: &out})
 	if err != nil {
 		t.Fatal(err)
 	}

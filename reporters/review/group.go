@@ -83,7 +83,7 @@ func (g Group) Fingerprint() string {
 		if p.Finding.Fingerprint != "" {
 			return p.Finding.Fingerprint
 		}
-		return finding.Fingerprint(p.Finding.RuleID, p.Path, "", p.Finding.AttributePath, p.Finding.Range.Start.Line)
+		return finding.FingerprintOf(p.Finding)
 	}
 	key := strings.Join([]string{p.Finding.RuleID, p.Path, GenericAddress(p.Finding.Resource), p.Finding.AttributePath}, "\x00")
 	sum := sha256.Sum256([]byte(key))

@@ -143,9 +143,17 @@ func TestGroupInstances(t *testing.T) {
 }
 
 func TestLineSuggestion(t *testing.T) {
-	dir := t.TempDir()
 	src := "resource \"x\" \"y\" {\n  acl = \"public-read\"\n  drop = true\n}\n"
-	os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644)
+	dir := t.TempDir()
+	// On disk the file says something else: suggestions use what the
+	// scan read, never the disk.
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte("# changed since the scan\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "other.tf"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sources := map[string][]byte{"main.tf": []byte(src)}
 	sc := NewScope(nil, 1, "", filter.ModeNoFilter)
 	pos := func(l, c int) finding.Position { return finding.Position{Line: l, Column: c, Byte: -1} }
 	edit := func(sl, sc, el, ec int, text string) finding.TextEdit {
@@ -166,7 +174,7 @@ func TestLineSuggestion(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := at("main.tf", 2, 2)
 			f.Fix = &finding.Fix{Edits: tc.edits}
-			sg, err := LineSuggestion(dir, f, sc)
+			sg, err := LineSuggestion(sources, f, sc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,14 +185,16 @@ func TestLineSuggestion(t *testing.T) {
 	}
 	f := at("main.tf", 2, 2)
 	f.Fix = &finding.Fix{Edits: []finding.TextEdit{edit(2, 9, 2, 22, "a"), edit(2, 10, 2, 12, "b")}}
-	if _, err := LineSuggestion(dir, f, sc); err == nil {
+	if _, err := LineSuggestion(sources, f, sc); err == nil {
 		t.Error("overlapping edits accepted")
 	}
-	out := edit(1, 1, 1, 1, "x")
-	out.Range.File = "../outside.tf"
-	f.Fix = &finding.Fix{Edits: []finding.TextEdit{out}}
-	if _, err := LineSuggestion(dir, f, sc); err == nil {
-		t.Error("an edit outside the root was read")
+	for _, file := range []string{"../outside.tf", "other.tf"} {
+		out := edit(1, 1, 1, 1, "x")
+		out.Range.File = file
+		f.Fix = &finding.Fix{Edits: []finding.TextEdit{out}}
+		if _, err := LineSuggestion(sources, f, sc); err == nil {
+			t.Errorf("an edit of %s, which the scan did not read, was suggested", file)
+		}
 	}
 }
 

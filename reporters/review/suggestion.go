@@ -3,8 +3,6 @@ package review
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -19,10 +17,10 @@ type Suggestion struct {
 	Old   []string // the current lines, to check against the diff
 }
 
-// LineSuggestion turns a finding's fix into a whole-line replacement, reading
-// the file from the scanned root. All edits must be in one file and must not
-// overlap.
-func LineSuggestion(root string, f finding.Finding, s *Scope) (Suggestion, error) {
+// LineSuggestion turns a finding's fix into a whole-line replacement of the
+// file as the scan read it (sources is Report.Sources; the disk is not
+// read). All edits must be in one file and must not overlap.
+func LineSuggestion(sources map[string][]byte, f finding.Finding, s *Scope) (Suggestion, error) {
 	if f.Fix == nil || len(f.Fix.Edits) == 0 {
 		return Suggestion{}, fmt.Errorf("no fix")
 	}
@@ -32,12 +30,9 @@ func LineSuggestion(root string, f finding.Finding, s *Scope) (Suggestion, error
 			return Suggestion{}, fmt.Errorf("fix edits several files")
 		}
 	}
-	if !filepath.IsLocal(filepath.FromSlash(file)) {
-		return Suggestion{}, fmt.Errorf("fix edits %s, outside the scanned root", file)
-	}
-	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
-	if err != nil {
-		return Suggestion{}, fmt.Errorf("read %s: %w", file, err)
+	src, ok := sources[file]
+	if !ok {
+		return Suggestion{}, fmt.Errorf("fix edits %s, which the scan did not read", file)
 	}
 	starts := lineStarts(src)
 	type span struct {
@@ -98,8 +93,9 @@ func LineSuggestion(root string, f finding.Finding, s *Scope) (Suggestion, error
 }
 
 // MatchesDiff reports whether the suggestion's lines are all in diff hunks
-// and read the same there as on disk: only then do they match what GitHub
-// shows (the checkout may be a merge commit, not the pull request head).
+// and read the same there as in the scanned file: only then do they match
+// what GitHub shows (the checkout may be a merge commit, not the pull
+// request head).
 func (sg Suggestion) MatchesDiff(s *Scope) bool {
 	if !s.InHunks(sg.Lines) {
 		return false

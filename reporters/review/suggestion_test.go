@@ -2,8 +2,6 @@ package review
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,18 +13,14 @@ import (
 	"github.com/tfreview/tfreview/finding"
 )
 
-// suggestionFor writes src as main.tf and returns the suggestion for a fix
-// replacing the value on line 2 (columns 9-22) with "private".
+// suggestionFor returns the suggestion for a fix replacing the value on
+// line 2 (columns 9-22) of main.tf, whose source is src, with "private".
 func suggestionFor(t *testing.T, src string) (Suggestion, error) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	p := func(l, c int) finding.Position { return finding.Position{Line: l, Column: c, Byte: -1} }
 	f := at("main.tf", 2, 2)
 	f.Fix = &finding.Fix{Edits: []finding.TextEdit{{Range: finding.Range{File: "main.tf", Start: p(2, 9), End: p(2, 22)}, NewText: `"private"`}}}
-	return LineSuggestion(dir, f, NewScope(nil, 1, "", filter.ModeNoFilter))
+	return LineSuggestion(map[string][]byte{"main.tf": []byte(src)}, f, NewScope(nil, 1, "", filter.ModeNoFilter))
 }
 
 // renderGFM renders markdown as GitHub does (cmark-gfm treats \n, \r\n

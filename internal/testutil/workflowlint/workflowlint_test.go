@@ -10,7 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-const root = "../.."
+const root = "../../.."
 
 func lint(t *testing.T, name string, wf []byte) {
 	t.Helper()
