@@ -71,7 +71,7 @@ func FuzzFormatters(f *testing.F) {
 		for _, name := range Names() {
 			out := format(t, name, opts, r)
 			switch name {
-			case "json", "sarif":
+			case "json", "sarif", "asff":
 				if !json.Valid(out) {
 					t.Fatalf("%s: invalid JSON:\n%s", name, out)
 				}

@@ -334,7 +334,7 @@ func TestEmptyReport(t *testing.T) {
 	for _, name := range Names() {
 		out := format(t, name, Options{}, r)
 		switch name {
-		case "json", "sarif", "rdjson":
+		case "json", "sarif", "rdjson", "asff":
 			if !json.Valid(out) {
 				t.Errorf("%s: invalid JSON for an empty report:\n%s", name, out)
 			}

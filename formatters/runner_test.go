@@ -117,7 +117,7 @@ func checkStringsKept(t *testing.T, name, out string) {
 	t.Helper()
 	var got []string
 	switch name {
-	case "json", "sarif", "rdjson", "rdjsonl":
+	case "json", "sarif", "rdjson", "rdjsonl", "asff":
 		dec := json.NewDecoder(strings.NewReader(out))
 		for {
 			var v any
