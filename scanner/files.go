@@ -221,10 +221,15 @@ func matchAny(globs []string, p string) bool {
 	return false
 }
 
-// sources returns path -> bytes for every file read.
+// sources returns path -> bytes for every file read, except those rejected
+// as too deep to parse: the built-in checks parse some files (tfvars) from
+// the sources again, and must not recurse into them either.
 func (s *fileSet) sources() map[string][]byte {
 	m := make(map[string][]byte, len(s.files))
 	for p, f := range s.files {
+		if f.Rejected {
+			continue
+		}
 		m[p] = f.Src
 	}
 	return m
