@@ -29,7 +29,7 @@ type evalRequest struct {
 type evalTree struct {
 	Gen            int // tells trees apart within one pool
 	Abs            string
-	Hidden         []string          // files the overlay hides
+	Hidden         []string              // files the overlay hides
 	Edits          map[string][]wireEdit // the overlay's edits, in original coordinates
 	Sources        map[string][]byte
 	AllowDownloads bool

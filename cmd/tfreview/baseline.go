@@ -59,6 +59,7 @@ Fingerprints do not depend on line numbers or on the file a resource is in
 	f.maxNesting = scanner.DefaultLimits.MaxNesting
 	f.maxInstances = scanner.DefaultLimits.MaxInstances
 	f.maxEvalTime = scanner.DefaultLimits.MaxEvalTime
+	f.maxEvalMemoryMiB = scanner.DefaultLimits.MaxEvalMemory >> 20
 	return cmd
 }
 

@@ -71,7 +71,7 @@ func runFix(ctx context.Context, paths, engines, checks []string, dryRun bool, s
 	}
 	applied := 0
 	for pass := 0; pass < maxFixPasses; pass++ {
-		rep, err := scanner.Scan(ctx, scanner.Options{Paths: workPaths, BaseDir: work, Engines: engines})
+		rep, err := scanner.Scan(ctx, scanner.Options{Paths: workPaths, BaseDir: work, Engines: engines, WorkerCommand: workerCommand()})
 		if err != nil {
 			return err
 		}

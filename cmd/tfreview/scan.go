@@ -40,6 +40,7 @@ type scanFlags struct {
 	maxNesting          int
 	maxInstances        int
 	maxEvalTime         time.Duration
+	maxEvalMemoryMiB    int64
 	report              reportFlags
 	compare             compareFlags
 }
@@ -81,6 +82,7 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
 	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "most instances evaluated per block (count, for_each, dynamic blocks)")
 	fl.DurationVar(&f.maxEvalTime, "max-eval-time", scanner.DefaultLimits.MaxEvalTime, "longest evaluation of one root module; past it the root module is reported as TFR-EVAL")
+	fl.Int64Var(&f.maxEvalMemoryMiB, "max-eval-memory", scanner.DefaultLimits.MaxEvalMemory>>20, "most memory of one root module's evaluation, in MiB; past it the root module is reported as TFR-EVAL")
 	addReportFlags(fl, &f.report)
 	addCompareFlags(fl, &f.compare)
 	return cmd
@@ -212,7 +214,8 @@ func scanOptions(cmd *cobra.Command, f scanFlags, cfg *config.Config, args []str
 		MinSeverity:         minSev,
 		RequireIgnoreReason: f.requireIgnoreReason || cfg.RequireIgnoreReason,
 		RulesConfig:         cfg.Rules,
-		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize, MaxNesting: f.maxNesting, MaxInstances: f.maxInstances, MaxEvalTime: f.maxEvalTime},
+		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize, MaxNesting: f.maxNesting, MaxInstances: f.maxInstances, MaxEvalTime: f.maxEvalTime, MaxEvalMemory: f.maxEvalMemoryMiB << 20},
+		WorkerCommand:       workerCommand(),
 	}
 	return opts, failOn, nil
 }
