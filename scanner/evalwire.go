@@ -1,6 +1,9 @@
 package scanner
 
 import (
+	"context"
+	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -38,6 +41,9 @@ type evalTree struct {
 	Checks         []string
 	DisabledChecks []string
 	Vars           map[string]string
+	// LogLevel is the lowest level of the scan's logger: the worker's
+	// records (Trivy's) at or above it come back with each reply.
+	LogLevel slog.Level
 }
 
 // evalJob is one root module to evaluate.
@@ -57,6 +63,60 @@ type evalReply struct {
 	ExtraSources map[string][]byte
 	Resources    int
 	Findings     []finding.Finding
+	Logs         []wireLog
+}
+
+// wireLog is one log record of the worker, for the scan's logger.
+type wireLog struct {
+	Level slog.Level
+	Msg   string
+	Attrs []string // key, value, key, value…
+}
+
+// maxWorkerLogs bounds the records one job sends back.
+const maxWorkerLogs = 1000
+
+// logCollector is a slog handler that keeps records for the reply.
+type logCollector struct {
+	level   slog.Level
+	records *[]wireLog
+	attrs   []string
+}
+
+func (c logCollector) Enabled(_ context.Context, l slog.Level) bool { return l >= c.level }
+
+func (c logCollector) Handle(_ context.Context, r slog.Record) error {
+	if len(*c.records) >= maxWorkerLogs {
+		return nil
+	}
+	w := wireLog{Level: r.Level, Msg: r.Message, Attrs: slices.Clone(c.attrs)}
+	r.Attrs(func(a slog.Attr) bool {
+		w.Attrs = append(w.Attrs, a.Key, a.Value.String())
+		return true
+	})
+	*c.records = append(*c.records, w)
+	return nil
+}
+
+func (c logCollector) WithAttrs(as []slog.Attr) slog.Handler {
+	c.attrs = slices.Clone(c.attrs)
+	for _, a := range as {
+		c.attrs = append(c.attrs, a.Key, a.Value.String())
+	}
+	return c
+}
+
+func (c logCollector) WithGroup(string) slog.Handler { return c }
+
+// replayLogs gives the worker's records to the scan's logger.
+func replayLogs(ctx context.Context, logger *slog.Logger, logs []wireLog) {
+	for _, l := range logs {
+		args := make([]any, len(l.Attrs))
+		for i, a := range l.Attrs {
+			args[i] = a
+		}
+		logger.Log(ctx, l.Level, l.Msg, args...)
+	}
 }
 
 // The edit type crosses the wire: gob needs exported fields.

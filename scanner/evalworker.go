@@ -158,8 +158,9 @@ func (w *evalWorker) evaluate(job *evalJob) evalReply {
 	if t == nil {
 		return evalReply{Err: "job before tree"}
 	}
+	var logs []wireLog
 	opts := Options{AllowDownloads: t.AllowDownloads, Checks: t.Checks, DisabledChecks: t.DisabledChecks, Vars: t.Vars,
-		Logger: slog.New(slog.DiscardHandler)}
+		Logger: slog.New(logCollector{level: t.LogLevel, records: &logs})}
 	var engine func() (*trivyadapter.Engine, error)
 	if t.Engine != nil {
 		eopts := *t.Engine
@@ -169,7 +170,7 @@ func (w *evalWorker) evaluate(job *evalJob) evalReply {
 	if err := scanRoot(context.Background(), w.fsys, t.Abs, job.Root, t.Sources, nil, opts, engine, &res, func(bool) {}); err != nil {
 		return evalReply{Err: err.Error()}
 	}
-	reply := evalReply{Notes: res.notes, ExtraSources: res.extraSources, Resources: res.resources, Findings: res.findings}
+	reply := evalReply{Notes: res.notes, ExtraSources: res.extraSources, Resources: res.resources, Findings: res.findings, Logs: logs}
 	if res.model != nil {
 		reply.Model = toWire(res.model)
 	}

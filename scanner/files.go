@@ -20,7 +20,7 @@ import (
 const ParseRuleID = "TFR-PARSE"
 
 // EvalRuleID is the ID of findings for root modules whose evaluation did
-// not finish within Limits.MaxEvalTime.
+// not finish within Limits.MaxEvalTime or Limits.MaxEvalMemory, or crashed.
 const EvalRuleID = "TFR-EVAL"
 
 // sourceFile is one Terraform or tfvars file read and checked for syntax.

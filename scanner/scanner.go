@@ -557,11 +557,22 @@ func evalFinding(root string, sources map[string][]byte, f evalFailure, lim Limi
 		"Look for expressions that build very large values (nested for expressions, setproduct, range) or nest very deep, and simplify them, or raise --max-eval-time / --max-eval-memory.", r)
 }
 
+// logLevel is the lowest level logger handles (above Error: none).
+func logLevel(ctx context.Context, logger *slog.Logger) slog.Level {
+	for _, l := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError} {
+		if logger.Enabled(ctx, l) {
+			return l
+		}
+	}
+	return slog.LevelError + 1
+}
+
 // evaluateInWorkers evaluates the root modules in the worker processes
 // and fills results as scanRootWithin does.
 func (s *Scanner) evaluateInWorkers(ctx context.Context, abs string, roots []string, ov *overlayFS, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, eopts *trivyadapter.EngineOptions, results []rootResult) error {
 	tree := &evalTree{Abs: abs, Hidden: slices.Sorted(maps.Keys(ov.hidden)), Edits: map[string][]wireEdit{}, Sources: sources,
-		AllowDownloads: opts.AllowDownloads, Engine: eopts, Checks: opts.Checks, DisabledChecks: opts.DisabledChecks, Vars: opts.Vars}
+		AllowDownloads: opts.AllowDownloads, Engine: eopts, Checks: opts.Checks, DisabledChecks: opts.DisabledChecks, Vars: opts.Vars,
+		LogLevel: logLevel(ctx, opts.Logger)}
 	for file, edits := range ov.edits {
 		for _, e := range edits {
 			tree.Edits[file] = append(tree.Edits[file], e.wire())
@@ -573,6 +584,7 @@ func (s *Scanner) evaluateInWorkers(ctx context.Context, abs string, roots []str
 	}
 	return s.pool.evaluate(ctx, tree, jobs, func(i int, r evalReply, f *evalFailure) {
 		res := &results[i]
+		replayLogs(ctx, opts.Logger, r.Logs)
 		if f != nil {
 			res.findings = append(res.findings, evalFinding(roots[i], sources, *f, opts.Limits))
 			opts.Logger.Warn("root module evaluation stopped", "root", roots[i], "reason", f.kind, "detail", f.detail)
