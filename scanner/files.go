@@ -136,6 +136,10 @@ func (s *fileSet) addUnreadable(p string, err error) {
 func (s *fileSet) parse(f *sourceFile, lim Limits) {
 	var diags hcl.Diagnostics
 	json := strings.HasSuffix(f.Path, ".json")
+	if tokens, most := tokenBound(f.Src, json), maxTokens(lim); most > 0 && tokens > most {
+		s.reject(f, fmt.Sprintf("the file holds about %d tokens, over the limit of %d (one per %d bytes of --max-file-size); the file was not parsed", tokens, most, bytesPerToken))
+		return
+	}
 	depth := 0
 	if json {
 		depth = jsonDepth(f.Src)
@@ -144,11 +148,7 @@ func (s *fileSet) parse(f *sourceFile, lim Limits) {
 		depth = nestingDepth(f.Tokens)
 	}
 	if lim.MaxNesting > 0 && depth > lim.MaxNesting {
-		f.Rejected = true
-		f.Tokens = nil
-		s.skipped++
-		s.parseErr = append(s.parseErr, parseFinding(f.Path, hcl.Range{Filename: f.Path, Start: hcl.InitialPos, End: hcl.InitialPos}, nil,
-			fmt.Sprintf("expressions and blocks nest %d deep, over the limit of %d (--max-nesting); the file was not parsed", depth, lim.MaxNesting)))
+		s.reject(f, fmt.Sprintf("expressions and blocks nest %d deep, over the limit of %d (--max-nesting); the file was not parsed", depth, lim.MaxNesting))
 		return
 	}
 	if json {
@@ -186,6 +186,14 @@ func (s *fileSet) parse(f *sourceFile, lim Limits) {
 		}
 		s.parseErr = append(s.parseErr, parseFinding(f.Path, r, f.Src, msg))
 	}
+}
+
+// reject reports f as TFR-PARSE and hides it from everything after.
+func (s *fileSet) reject(f *sourceFile, msg string) {
+	f.Rejected = true
+	f.Tokens = nil
+	s.skipped++
+	s.parseErr = append(s.parseErr, parseFinding(f.Path, hcl.Range{Filename: f.Path, Start: hcl.InitialPos, End: hcl.InitialPos}, nil, msg))
 }
 
 func parseFinding(file string, r hcl.Range, src []byte, msg string) finding.Finding {

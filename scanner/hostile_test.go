@@ -405,3 +405,25 @@ func TestHostileNestingDepthCountsChains(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileTooManyTokens: a file of one-byte tokens ("1,1,1,…") under the
+// size limit would still take gigabytes to lex and parse; over one token
+// per three bytes of the size limit it is TFR-PARSE, and the insecure file
+// beside it is reported.
+func TestHostileTooManyTokens(t *testing.T) {
+	list := strings.Repeat("1,", 1000)
+	rep := scanFilesWith(t, map[string]string{
+		"list.tf":      "locals {\n  x = [" + list + "]\n}\n",
+		"list.tf.json": `{"locals": {"x": [` + list + `1]}}`,
+		"main.tf":      unencrypted,
+	}, Limits{MaxFileSize: 3000})
+	for _, name := range []string{"list.tf", "list.tf.json"} {
+		ps := find(rep, ParseRuleID, name, 1)
+		if len(ps) != 1 || !strings.Contains(ps[0].Message, "tokens") {
+			t.Errorf("%s: want a TFR-PARSE about tokens, got %+v", name, ps)
+		}
+	}
+	if len(find(rep, "AWS-0026", "main.tf", 3)) != 1 {
+		t.Errorf("the insecure file beside it was not reported: %+v", rep.Findings)
+	}
+}

@@ -98,6 +98,57 @@ func postfixable(prev hclsyntax.TokenType) bool {
 	return false
 }
 
+// bytesPerToken sets the token limit of a file from the size limit: HCL's
+// lexer and parser hold a few hundred bytes per token, so a file of the
+// largest size made of one-byte tokens ("1,1,1,…") took 5 GiB and 20 s to
+// parse. Terraform as written has about one token per four bytes (the
+// testdata: 4.2), so files up to the size limit still parse.
+const bytesPerToken = 3
+
+// maxTokens is the most tokens a file may hold; 0 = no limit.
+func maxTokens(lim Limits) int { return int(lim.MaxFileSize / bytesPerToken) }
+
+// tokenBound estimates, in one pass over the bytes, the tokens the HCL
+// (or JSON) parser makes of src, from above: every punctuation byte and
+// every run of word bytes could be one.
+func tokenBound(src []byte, json bool) int {
+	n := 0
+	if json {
+		inString, escaped := false, false
+		for _, c := range src {
+			switch {
+			case inString:
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+				}
+			case c == '"':
+				inString = true
+				n++
+			case c == '[' || c == ']' || c == '{' || c == '}' || c == ',' || c == ':':
+				n++
+			}
+		}
+		return n
+	}
+	word := false
+	for _, c := range src {
+		isWord := c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+		switch {
+		case isWord && !word:
+			n++
+		case !isWord && c != ' ' && c != '\t' && c != '\r':
+			n++
+		}
+		word = isWord
+	}
+	return n
+}
+
 // jsonDepth is nestingDepth for JSON. Strings holding "${" or "%{" are
 // templates HCL parses and evaluates like native expressions: they are
 // lexed as templates and their depth counts from where they are.
