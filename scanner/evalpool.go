@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,7 +59,7 @@ type evalProc struct {
 
 func (p *evalPool) start() (*evalProc, error) {
 	cmd := exec.Command(p.argv[0], p.argv[1:]...)
-	cmd.Env = append(os.Environ(), workerEnv+"=1", workerMemoryEnv+"="+strconv.FormatInt(p.limits.MaxEvalMemory, 10))
+	cmd.Env = append(workerEnviron(os.Environ()), workerEnv+"=1", workerMemoryEnv+"="+strconv.FormatInt(p.limits.MaxEvalMemory, 10))
 	cmd.Dir = os.TempDir()
 	superviseChild(cmd)
 	// Helpers a worker may start (git, with --download-modules) must not
@@ -168,6 +169,22 @@ func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeo
 			return evalReply{}, nil, ctx.Err()
 		}
 	}
+}
+
+// secretEnv are variables a worker never needs: it evaluates the scanned
+// code, so the GitHub tokens stay in the scan.
+var secretEnv = []string{"GITHUB_TOKEN", "REVIEWDOG_GITHUB_API_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"}
+
+// workerEnviron is env without secretEnv.
+func workerEnviron(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(secretEnv, name) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // acquire returns an idle worker or starts one.

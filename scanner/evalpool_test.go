@@ -270,3 +270,12 @@ func TestWorkersMatchInProcess(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkerEnvironHasNoToken: the process that evaluates the scanned code
+// does not get the GitHub tokens.
+func TestWorkerEnvironHasNoToken(t *testing.T) {
+	env := workerEnviron([]string{"PATH=/bin", "GITHUB_TOKEN=ghp_x", "REVIEWDOG_GITHUB_API_TOKEN=y", "TF_VAR_a=b"})
+	if strings.Join(env, " ") != "PATH=/bin TF_VAR_a=b" {
+		t.Errorf("worker environment: %q", env)
+	}
+}
