@@ -427,3 +427,35 @@ func TestHostileTooManyTokens(t *testing.T) {
 		t.Errorf("the insecure file beside it was not reported: %+v", rep.Findings)
 	}
 }
+
+// TestVarsAreDataNotEnvironment: --var reaches the evaluator (over
+// terraform.tfvars, as in Terraform), in process and in workers, and the
+// process environment is not written.
+func TestVarsAreDataNotEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"main.tf": "variable \"tfrvartest_enc\" {}\n" + strings.Replace(unencrypted, "encrypted         = false", "encrypted         = var.tfrvartest_enc", 1),
+		// Terraform applies -var after the tfvars files.
+		"terraform.tfvars": "tfrvartest_enc = true\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, workers := range []bool{false, true} {
+		opts := Options{Paths: []string{dir}, BaseDir: dir, Engines: []string{EngineTrivy}, Vars: map[string]string{"tfrvartest_enc": "false"}}
+		if workers {
+			opts.WorkerCommand = testWorkerCommand(t)
+		}
+		rep, err := Scan(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(find(rep, "AWS-0026", "main.tf", 4)) != 1 {
+			t.Errorf("workers=%v: --var did not reach the evaluator over terraform.tfvars: %+v", workers, rep.Findings)
+		}
+	}
+	if v, ok := os.LookupEnv("TF_VAR_tfrvartest_enc"); ok {
+		t.Errorf("the scan wrote TF_VAR_tfrvartest_enc=%q into the environment", v)
+	}
+}
