@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Time and peak memory of `tfreview scan` on hostile trees (issue: bounded
-# work). Each case is generated into a temp dir next to a small good file;
+# work). Peak RSS is GNU time's: the largest of the scan and the
+# evaluation workers it waited for. Each case is generated into a temp dir next to a small good file;
 # the table says what tfreview reported about it.
 # Usage: bench/limits.sh [path/to/tfreview]
 set -euo pipefail
@@ -37,10 +38,14 @@ mk countjson; printf '{"resource": {"aws_ebs_volume": {"many": {"count": "${1000
 mk bigset;    printf 'locals {\n  ids = toset(flatten([for a in range(1000) : [for b in range(1000) : "${a}-${b}"]]))\n}\nresource "aws_ebs_volume" "many" {\n  for_each  = local.ids\n  encrypted = false\n}\n' >"$work/bigset/foreach.tf"
 mk dynamic;   printf 'resource "aws_security_group" "g" {\n  dynamic "ingress" {\n    for_each = range(1024)\n    content {\n      cidr_blocks = ["0.0.0.0/0"]\n    }\n  }\n}\n' >"$work/dynamic/dynamic.tf"
 mk nested;    mkdir -p "$work/nested/m"; printf 'module "m" {\n  count  = 1000\n  source = "./m"\n}\n' >"$work/nested/main.tf"; printf 'resource "aws_ebs_volume" "v" {\n  count     = 1000\n  encrypted = false\n}\n' >"$work/nested/m/main.tf"
+mk membomb;   python3 -c "print('locals {\n  a00 = \"xxxxxxxxxxxxxxxx\"'); [print('  a%02d = \"\${local.a%02d}\${local.a%02d}\"' % (i, i-1, i-1)) for i in range(1, 41)]; print('}')" >"$work/membomb/bomb.tf"
+mk biglist;   python3 -c "import sys; sys.stdout.write('locals {\n  x = [' + '1,' * 4950000 + ']\n}\n')" >"$work/biglist/list.tf"
+mk stackbomb; python3 -c "print('locals {\n  x = ' + '!'*3000000 + 'true\n}')" >"$work/stackbomb/bang.tf"
+mk jsonbomb;  python3 -c "n=500000; print('{\"locals\": {\"x\": \"\${' + '('*n + '1' + ')'*n + '}\"}}')" >"$work/jsonbomb/deep.tf.json"
 mk outside;   printf 'locals {\n  a = file("/etc/passwd")\n  b = file("../../../../etc/passwd")\n  c = fileset("/", "etc/*")\n  d = templatefile("/etc/hostname", {})\n}\n' >"$work/outside/outside.tf"
 
 printf '| case | wall s | peak RSS MiB | exit | what tfreview said |\n|---|---|---|---|---|\n'
-for c in big files nesting selfmod cycle escape symlinks unreadable binary count countvar countjson foreach bigset dynamic nested outside; do
+for c in big files nesting selfmod cycle escape symlinks unreadable binary count countvar countjson foreach bigset dynamic nested outside membomb biglist stackbomb jsonbomb; do
   out="$work/$c.json"; tim="$work/$c.time"
   set +e
   /usr/bin/time -f '%e %M' -o "$tim" "$bin" scan "$work/$c" --format json --output "$out" 2>"$work/$c.err"

@@ -28,19 +28,26 @@ func benchDir(b *testing.B) string {
 	return abs
 }
 
-func benchScan(b *testing.B, engines ...string) {
+func benchScan(b *testing.B, engines ...string) { benchScanWith(b, Options{Engines: engines}) }
+
+func benchScanWith(b *testing.B, opts Options) {
 	dir := benchDir(b)
 	ctx := context.Background()
-	opts := Options{Paths: []string{dir}, BaseDir: dir, Engines: engines}
-	// Compile Trivy's checks outside the timed loop: it is a per-process
-	// cost, measured by BenchmarkEngineCompile.
-	if _, err := Scan(ctx, opts); err != nil {
+	opts.Paths, opts.BaseDir = []string{dir}, dir
+	s, err := New(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	// Compile Trivy's checks (and start the workers) outside the timed
+	// loop: it is a per-Scanner cost, measured by BenchmarkEngineCompile.
+	if _, err := s.Scan(ctx); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		rep, err := Scan(ctx, opts)
+		rep, err := s.Scan(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -50,6 +57,12 @@ func benchScan(b *testing.B, engines ...string) {
 
 // BenchmarkScan is a full scan with both engines, as `tfreview scan` runs.
 func BenchmarkScan(b *testing.B) { benchScan(b) }
+
+// BenchmarkScanWorkers is BenchmarkScan with root modules evaluated in
+// worker processes (kept between scans of one Scanner).
+func BenchmarkScanWorkers(b *testing.B) {
+	benchScanWith(b, Options{WorkerCommand: testWorkerCommand(b)})
+}
 
 // BenchmarkScanTrivy runs Trivy's checks only (load, evaluate, checks).
 func BenchmarkScanTrivy(b *testing.B) { benchScan(b, EngineTrivy) }

@@ -20,7 +20,7 @@ import (
 const ParseRuleID = "TFR-PARSE"
 
 // EvalRuleID is the ID of findings for root modules whose evaluation did
-// not finish within Limits.MaxEvalTime.
+// not finish within Limits.MaxEvalTime or Limits.MaxEvalMemory, or crashed.
 const EvalRuleID = "TFR-EVAL"
 
 // sourceFile is one Terraform or tfvars file read and checked for syntax.
@@ -136,6 +136,10 @@ func (s *fileSet) addUnreadable(p string, err error) {
 func (s *fileSet) parse(f *sourceFile, lim Limits) {
 	var diags hcl.Diagnostics
 	json := strings.HasSuffix(f.Path, ".json")
+	if tokens, most := tokenBound(f.Src, json), maxTokens(lim); most > 0 && tokens > most {
+		s.reject(f, fmt.Sprintf("the file holds about %d tokens, over the limit of %d (one per %d bytes of --max-file-size); the file was not parsed", tokens, most, bytesPerToken))
+		return
+	}
 	depth := 0
 	if json {
 		depth = jsonDepth(f.Src)
@@ -144,11 +148,7 @@ func (s *fileSet) parse(f *sourceFile, lim Limits) {
 		depth = nestingDepth(f.Tokens)
 	}
 	if lim.MaxNesting > 0 && depth > lim.MaxNesting {
-		f.Rejected = true
-		f.Tokens = nil
-		s.skipped++
-		s.parseErr = append(s.parseErr, parseFinding(f.Path, hcl.Range{Filename: f.Path, Start: hcl.InitialPos, End: hcl.InitialPos}, nil,
-			fmt.Sprintf("expressions and blocks nest %d deep, over the limit of %d (--max-nesting); the file was not parsed", depth, lim.MaxNesting)))
+		s.reject(f, fmt.Sprintf("expressions and blocks nest %d deep, over the limit of %d (--max-nesting); the file was not parsed", depth, lim.MaxNesting))
 		return
 	}
 	if json {
@@ -188,6 +188,14 @@ func (s *fileSet) parse(f *sourceFile, lim Limits) {
 	}
 }
 
+// reject reports f as TFR-PARSE and hides it from everything after.
+func (s *fileSet) reject(f *sourceFile, msg string) {
+	f.Rejected = true
+	f.Tokens = nil
+	s.skipped++
+	s.parseErr = append(s.parseErr, parseFinding(f.Path, hcl.Range{Filename: f.Path, Start: hcl.InitialPos, End: hcl.InitialPos}, nil, msg))
+}
+
 func parseFinding(file string, r hcl.Range, src []byte, msg string) finding.Finding {
 	rng := tfmodel.ConvertRange(r, file, src)
 	return finding.Finding{
@@ -219,10 +227,15 @@ func matchAny(globs []string, p string) bool {
 	return false
 }
 
-// sources returns path -> bytes for every file read.
+// sources returns path -> bytes for every file read, except those rejected
+// as too deep to parse: the built-in checks parse some files (tfvars) from
+// the sources again, and must not recurse into them either.
 func (s *fileSet) sources() map[string][]byte {
 	m := make(map[string][]byte, len(s.files))
 	for p, f := range s.files {
+		if f.Rejected {
+			continue
+		}
 		m[p] = f.Src
 	}
 	return m

@@ -40,13 +40,6 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte, kind uint8) {
-		// Go's fuzzing worker dies on any input that runs for 10 s, and an
-		// evaluation given up on (TFR-EVAL, below) goes on in the
-		// background: inputs scanned meanwhile would be timed with a core
-		// taken, and an innocent one blamed.
-		if abandonedEvaluations.Load() > 0 {
-			t.Skip("an evaluation given up on is still running")
-		}
 		dir := t.TempDir()
 		name := fuzzKinds[int(kind)%len(fuzzKinds)]
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -58,9 +51,12 @@ func FuzzLoad(f *testing.F) {
 		// A hang is a failure too: crash the worker so the fuzzer keeps the
 		// input.
 		// (Before the worker's own 10 s, so that a plain go test run of the
-		// seeds says which.) MaxEvalTime is well below both.
+		// seeds says which.) MaxEvalTime is well below both. Root modules
+		// are evaluated in killable workers: an evaluation given up on
+		// stops, and cannot slow the next input down.
 		watchdog := time.AfterFunc(8*time.Second, func() { panic(fmt.Sprintf("scan of %s hangs on %q", name, data)) })
-		rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, Limits: Limits{MaxInstances: 50, MaxEvalTime: 2 * time.Second}})
+		rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, WorkerCommand: testWorkerCommand(t),
+			Limits: Limits{MaxInstances: 50, MaxEvalTime: 2 * time.Second, MaxEvalMemory: 512 << 20}})
 		watchdog.Stop()
 		if err != nil {
 			t.Fatalf("scan returned an error instead of a finding: %v", err)

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/tfreview/tfreview/finding"
 )
 
@@ -301,5 +304,158 @@ resource "aws_ebs_volume" "many" {
 	}
 	if len(find(rep, "AWS-0026", "good/main.tf", 3)) != 1 {
 		t.Errorf("the other root module was not scanned: %+v", rep.Findings)
+	}
+}
+
+// stackBombs are constructs the HCL parser, the evaluator or an AST walk
+// recurse on once per repetition, each at a size that overflowed the Go
+// stack (a fatal error: the process died and every finding was lost).
+func stackBombs() map[string]string {
+	r := strings.Repeat
+	const n = 1000000
+	return map[string]string{
+		"bang.tf":          "locals {\n  x = " + r("!", 3*n) + "true\n}\n",
+		"minus.tf":         "locals {\n  x = " + r("-", 3*n) + "1\n}\n",
+		"conditional.tf":   "locals {\n  x = " + r("a ? b : ", n) + "c\n}\n",
+		"plus.tf":          "locals {\n  x = 1" + r("+1", n) + "\n}\n",
+		"count.tf":         "resource \"a\" \"b\" {\n  count = 1" + r("+1", n) + "\n}\n",
+		"for.tf":           "locals {\n  x = " + r("[for a in b : ", n/5) + "1" + r("]", n/5) + "\n}\n",
+		"call.tf":          "locals {\n  x = " + r("f(", n/3) + "1" + r(")", n/3) + "\n}\n",
+		"index.tf":         "locals {\n  x = a" + r("[b]", n) + "\n}\n",
+		"splat.tf":         "locals {\n  x = a" + r("[*].b", n) + "\n}\n",
+		"heredoc.tf":       "locals {\n  x = <<EOT\n" + r("${", n/3) + "1" + r("}", n/3) + "\nEOT\n}\n",
+		"if.tf":            "locals {\n  x = \"" + r("%{if true}", n/3) + "x" + r("%{endif}", n/3) + "\"\n}\n",
+		"paren.tf.json":    `{"locals": {"x": "${` + r("(", n/2) + "1" + r(")", n/2) + `}"}}`,
+		"escaped.tf.json":  `{"locals": {"x": "\u0024{` + r("(", n/2) + "1" + r(")", n/2) + `}"}}`,
+		"cond.tf.json":     `{"locals": {"x": "${` + r("a ? b : ", n) + `c}"}}`,
+		"bang.tf.json":     `{"locals": {"x": "${` + r("!", 3*n) + `true}"}}`,
+		"count.tf.json":    `{"resource": {"a": {"b": {"count": "${` + r("(", n/2) + "1" + r(")", n/2) + `}"}}}}`,
+		"terraform.tfvars": "x = " + r("!", 3*n) + "true\n",
+	}
+}
+
+// TestHostileStackBombs: every stack bomb is a TFR-PARSE about nesting, and
+// the insecure file beside them is still reported.
+func TestHostileStackBombs(t *testing.T) {
+	files := stackBombs()
+	files["main.tf"] = unencrypted
+	files["vars.tf"] = "variable \"x\" {}\n"
+	rep := scanFilesWith(t, files, Limits{MaxFileSize: 20 << 20})
+	for name := range stackBombs() {
+		ps := find(rep, ParseRuleID, name, 1)
+		if len(ps) != 1 || !strings.Contains(ps[0].Message, "nest") {
+			t.Errorf("%s: want a TFR-PARSE about nesting, got %+v", name, ps)
+		}
+	}
+	if len(find(rep, "AWS-0026", "main.tf", 3)) != 1 {
+		t.Errorf("the insecure file beside the bombs was not reported: %+v", rep.Findings)
+	}
+}
+
+// TestHostileNestingDepthCountsChains: each recursive construct counts one
+// level per repetition (so 300 of them are over the default limit of 256),
+// and ordinary code stays shallow.
+func TestHostileNestingDepthCountsChains(t *testing.T) {
+	r := strings.Repeat
+	const n = 300
+	deep := map[string]string{
+		"unary not":          "x = " + r("!", n) + "true\n",
+		"unary minus":        "x = " + r("-", n) + "1\n",
+		"conditional chain":  "x = " + r("a ? b : ", n) + "c\n",
+		"binary chain":       "x = 1" + r(" + 1", n) + "\n",
+		"logical chain":      "x = a" + r(" && a", n) + "\n",
+		"nested for":         "x = " + r("[for a in b : ", n) + "1" + r("]", n) + "\n",
+		"function calls":     "x = " + r("f(", n) + "1" + r(")", n) + "\n",
+		"index chain":        "x = a" + r("[b]", n) + "\n",
+		"splat chain":        "x = a" + r("[*].b", n) + "\n",
+		"attribute splats":   "x = a" + r(".*.b", n) + "\n",
+		"heredoc template":   "x = <<EOT\n" + r("${", n) + "1" + r("}", n) + "\nEOT\n",
+		"if directives":      "x = \"" + r("%{if true}", n) + "x" + r("%{endif}", n) + "\"\n",
+		"for directives":     "x = \"" + r("%{for a in b}", n) + "x" + r("%{endfor}", n) + "\"\n",
+		"multiline chain":    "x = (a\n" + r("  + a\n", n) + ")\n",
+		"chain in an object": "x = {\n  a = 1" + r(" + 1", n) + "\n}\n",
+	}
+	for name, src := range deep {
+		tokens, _ := hclsyntax.LexConfig([]byte(src), "x.tf", hcl.InitialPos)
+		if d := nestingDepth(tokens); d < n {
+			t.Errorf("%s: depth %d, want at least %d", name, d, n)
+		}
+	}
+	jsonDeep := map[string]string{
+		"template in a string":      `{"x": "${` + r("(", n) + "1" + r(")", n) + `}"}`,
+		"escaped template":          `{"x": "\u0024{` + r("(", n) + "1" + r(")", n) + `}"}`,
+		"unary in a string":         `{"x": "${` + r("!", n) + `true}"}`,
+		"template in an object key": `{"x": {"${` + r("(", n) + "1" + r(")", n) + `}": 1}}`,
+	}
+	for name, src := range jsonDeep {
+		if d := jsonDepth([]byte(src)); d < n {
+			t.Errorf("JSON %s: depth %d, want at least %d", name, d, n)
+		}
+	}
+	shallow := map[string]string{
+		"long list":         "x = [" + r("-1, a ? b : c, 1 + 2, a[0], ", n) + "]\n",
+		"many attributes":   r("x = a + b - c\n", n),
+		"long object":       "x = {\n" + r("  a = b ? 1 + 2 : -3\n", n) + "}\n",
+		"template sequence": "x = \"" + r("${a}%{if b}c%{endif}", n) + "\"\n",
+	}
+	for name, src := range shallow {
+		tokens, _ := hclsyntax.LexConfig([]byte(src), "x.tf", hcl.InitialPos)
+		if d := nestingDepth(tokens); d > 10 {
+			t.Errorf("%s: depth %d, want it shallow", name, d)
+		}
+	}
+}
+
+// TestHostileTooManyTokens: a file of one-byte tokens ("1,1,1,…") under the
+// size limit would still take gigabytes to lex and parse; over one token
+// per three bytes of the size limit it is TFR-PARSE, and the insecure file
+// beside it is reported.
+func TestHostileTooManyTokens(t *testing.T) {
+	list := strings.Repeat("1,", 1000)
+	rep := scanFilesWith(t, map[string]string{
+		"list.tf":      "locals {\n  x = [" + list + "]\n}\n",
+		"list.tf.json": `{"locals": {"x": [` + list + `1]}}`,
+		"main.tf":      unencrypted,
+	}, Limits{MaxFileSize: 3000})
+	for _, name := range []string{"list.tf", "list.tf.json"} {
+		ps := find(rep, ParseRuleID, name, 1)
+		if len(ps) != 1 || !strings.Contains(ps[0].Message, "tokens") {
+			t.Errorf("%s: want a TFR-PARSE about tokens, got %+v", name, ps)
+		}
+	}
+	if len(find(rep, "AWS-0026", "main.tf", 3)) != 1 {
+		t.Errorf("the insecure file beside it was not reported: %+v", rep.Findings)
+	}
+}
+
+// TestVarsAreDataNotEnvironment: --var reaches the evaluator (over
+// terraform.tfvars, as in Terraform), in process and in workers, and the
+// process environment is not written.
+func TestVarsAreDataNotEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"main.tf": "variable \"tfrvartest_enc\" {}\n" + strings.Replace(unencrypted, "encrypted         = false", "encrypted         = var.tfrvartest_enc", 1),
+		// Terraform applies -var after the tfvars files.
+		"terraform.tfvars": "tfrvartest_enc = true\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, workers := range []bool{false, true} {
+		opts := Options{Paths: []string{dir}, BaseDir: dir, Engines: []string{EngineTrivy}, Vars: map[string]string{"tfrvartest_enc": "false"}}
+		if workers {
+			opts.WorkerCommand = testWorkerCommand(t)
+		}
+		rep, err := Scan(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(find(rep, "AWS-0026", "main.tf", 4)) != 1 {
+			t.Errorf("workers=%v: --var did not reach the evaluator over terraform.tfvars: %+v", workers, rep.Findings)
+		}
+	}
+	if v, ok := os.LookupEnv("TF_VAR_tfrvartest_enc"); ok {
+		t.Errorf("the scan wrote TF_VAR_tfrvartest_enc=%q into the environment", v)
 	}
 }

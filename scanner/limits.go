@@ -20,32 +20,142 @@ import (
 	"github.com/tfreview/tfreview/tfmodel"
 )
 
-// nestingDepth is the deepest bracket, brace, parenthesis, template or
-// string nesting in the tokens. The HCL parser and Trivy's evaluator recurse
-// once per level, and Go cannot recover from a stack overflow, so files over
-// the limit are rejected before they are parsed.
+// nestingDepth is how deep the HCL parser, the evaluator and any AST walk
+// recurse for these tokens. Go cannot recover from a stack overflow, so
+// files over the limit are rejected before they are parsed. Brackets,
+// braces, parentheses, strings, heredocs, interpolations and %{if}/%{for}
+// blocks nest; so do chains that need no brackets: unary operators (!!!x is
+// parsed by one call per "!"), conditionals (a ? b : a ? b : …), binary
+// operators (1+1+1… is a left-deep tree that Value walks recursively),
+// splats and index chains (a[b][b]…). Chain tokens count until the next
+// element separator (a comma, or a newline in a body or object), so a long
+// list of short expressions is not deep.
 func nestingDepth(tokens hclsyntax.Tokens) int {
-	depth, most := 0, 0
-	for _, t := range tokens {
+	type frame struct {
+		kind  hclsyntax.TokenType // the opening token; TokenNil at the top
+		chain int                 // chain tokens since the last separator
+	}
+	stack := []frame{{kind: hclsyntax.TokenNil}}
+	chains, blocks, most := 0, 0, 0
+	var prev hclsyntax.TokenType
+	for i, t := range tokens {
+		top := &stack[len(stack)-1]
 		switch t.Type {
 		case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen,
 			hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl,
 			hclsyntax.TokenOQuote, hclsyntax.TokenOHeredoc:
-			depth++
-			most = max(most, depth)
+			if t.Type == hclsyntax.TokenOBrack && postfixable(prev) {
+				top.chain++ // an index or a splat applied to what precedes
+				chains++
+			}
+			if t.Type == hclsyntax.TokenTemplateControl && i+1 < len(tokens) && tokens[i+1].Type == hclsyntax.TokenIdent {
+				switch string(tokens[i+1].Bytes) {
+				case "if", "for":
+					blocks++
+				case "endif", "endfor":
+					blocks = max(blocks-1, 0)
+				}
+			}
+			stack = append(stack, frame{kind: t.Type})
 		case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen,
 			hclsyntax.TokenTemplateSeqEnd, hclsyntax.TokenCQuote, hclsyntax.TokenCHeredoc:
-			depth--
+			if len(stack) > 1 {
+				chains -= top.chain
+				stack = stack[:len(stack)-1]
+			}
+		case hclsyntax.TokenComma:
+			chains -= top.chain
+			top.chain = 0
+		case hclsyntax.TokenNewline:
+			if top.kind == hclsyntax.TokenNil || top.kind == hclsyntax.TokenOBrace {
+				chains -= top.chain
+				top.chain = 0
+			}
+		case hclsyntax.TokenBang, hclsyntax.TokenMinus, hclsyntax.TokenPlus, hclsyntax.TokenStar,
+			hclsyntax.TokenSlash, hclsyntax.TokenPercent, hclsyntax.TokenAnd, hclsyntax.TokenOr,
+			hclsyntax.TokenEqualOp, hclsyntax.TokenNotEqual, hclsyntax.TokenLessThan,
+			hclsyntax.TokenLessThanEq, hclsyntax.TokenGreaterThan, hclsyntax.TokenGreaterThanEq,
+			hclsyntax.TokenQuestion:
+			top.chain++
+			chains++
 		}
+		if t.Type != hclsyntax.TokenNewline {
+			prev = t.Type
+		}
+		most = max(most, len(stack)-1+chains+blocks)
 	}
 	return most
 }
 
-// jsonDepth is nestingDepth for JSON, skipping strings.
+// postfixable tells whether a "[" after a token of this type indexes or
+// splats the expression before it (rather than opening a tuple).
+func postfixable(prev hclsyntax.TokenType) bool {
+	switch prev {
+	case hclsyntax.TokenIdent, hclsyntax.TokenCBrack, hclsyntax.TokenCParen, hclsyntax.TokenCBrace,
+		hclsyntax.TokenCQuote, hclsyntax.TokenCHeredoc, hclsyntax.TokenNumberLit, hclsyntax.TokenStar:
+		return true
+	}
+	return false
+}
+
+// bytesPerToken sets the token limit of a file from the size limit: HCL's
+// lexer and parser hold a few hundred bytes per token, so a file of the
+// largest size made of one-byte tokens ("1,1,1,…") took 5 GiB and 20 s to
+// parse. Terraform as written has about one token per four bytes (the
+// testdata: 4.2), so files up to the size limit still parse.
+const bytesPerToken = 3
+
+// maxTokens is the most tokens a file may hold; 0 = no limit.
+func maxTokens(lim Limits) int { return int(lim.MaxFileSize / bytesPerToken) }
+
+// tokenBound estimates, in one pass over the bytes, the tokens the HCL
+// (or JSON) parser makes of src, from above: every punctuation byte and
+// every run of word bytes could be one.
+func tokenBound(src []byte, json bool) int {
+	n := 0
+	if json {
+		inString, escaped := false, false
+		for _, c := range src {
+			switch {
+			case inString:
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+				}
+			case c == '"':
+				inString = true
+				n++
+			case c == '[' || c == ']' || c == '{' || c == '}' || c == ',' || c == ':':
+				n++
+			}
+		}
+		return n
+	}
+	word := false
+	for _, c := range src {
+		isWord := c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+		switch {
+		case isWord && !word:
+			n++
+		case !isWord && c != ' ' && c != '\t' && c != '\r':
+			n++
+		}
+		word = isWord
+	}
+	return n
+}
+
+// jsonDepth is nestingDepth for JSON. Strings holding "${" or "%{" are
+// templates HCL parses and evaluates like native expressions: they are
+// lexed as templates and their depth counts from where they are.
 func jsonDepth(src []byte) int {
 	depth, most := 0, 0
-	inString, escaped := false, false
-	for _, c := range src {
+	inString, escaped, start := false, false, 0
+	for i, c := range src {
 		switch {
 		case inString:
 			switch {
@@ -55,9 +165,10 @@ func jsonDepth(src []byte) int {
 				escaped = true
 			case c == '"':
 				inString = false
+				most = max(most, depth+templateDepth(src[start:i+1]))
 			}
 		case c == '"':
-			inString = true
+			inString, start = true, i
 		case c == '{' || c == '[':
 			depth++
 			most = max(most, depth)
@@ -66,6 +177,21 @@ func jsonDepth(src []byte) int {
 		}
 	}
 	return most
+}
+
+// templateDepth is the nesting depth of a JSON string literal (quotes
+// included) as an HCL template; 0 for one that holds no template sequence.
+func templateDepth(lit []byte) int {
+	// Escapes can spell the sequence start ("\u0024{").
+	if !bytes.Contains(lit, []byte("${")) && !bytes.Contains(lit, []byte("%{")) && !bytes.Contains(lit, []byte(`\u`)) {
+		return 0
+	}
+	var s string
+	if json.Unmarshal(lit, &s) != nil || !strings.Contains(s, "${") && !strings.Contains(s, "%{") {
+		return 0
+	}
+	tokens, _ := hclsyntax.LexTemplate([]byte(s), "", hcl.InitialPos)
+	return nestingDepth(tokens)
 }
 
 type moduleCall struct {

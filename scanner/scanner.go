@@ -42,12 +42,19 @@ type Limits struct {
 	MaxInstances int
 	// MaxEvalTime bounds the evaluation and Trivy checks of one root
 	// module: past it the root module is reported as TFR-EVAL and the
-	// scan goes on (the abandoned evaluation runs until the process ends).
+	// scan goes on. With Options.WorkerCommand the worker evaluating it is
+	// killed; in-process, the abandoned evaluation runs until the process
+	// ends.
 	MaxEvalTime time.Duration
+	// MaxEvalMemory bounds the memory of one evaluation worker, in bytes
+	// (with Options.WorkerCommand only): past it the worker is killed and
+	// its root module is TFR-EVAL.
+	MaxEvalMemory int64
 }
 
-// DefaultLimits are used for zero fields of Options.Limits.
-var DefaultLimits = Limits{MaxFileSize: 10 << 20, MaxNesting: 256, MaxInstances: 1000, MaxEvalTime: 2 * time.Minute}
+// DefaultLimits are used for zero fields of Options.Limits. Two workers
+// of 1 GiB fit a CI runner of 7 GiB.
+var DefaultLimits = Limits{MaxFileSize: 10 << 20, MaxNesting: 256, MaxInstances: 1000, MaxEvalTime: 2 * time.Minute, MaxEvalMemory: 1 << 30}
 
 // Options describe one scan.
 type Options struct {
@@ -77,6 +84,11 @@ type Options struct {
 	// Now is today's date for ignore expiry; time.Now if zero.
 	Now    time.Time
 	Logger *slog.Logger
+	// WorkerCommand, when set, is the argv of an evaluation worker (see
+	// WorkerCommand and RunWorker): root modules are then evaluated in
+	// supervised processes that are killed past the time or memory limit
+	// or when they crash. Empty: they are evaluated in this process.
+	WorkerCommand []string
 }
 
 func (o Options) engineOn(name string) bool {
@@ -89,9 +101,11 @@ type ScanResult struct {
 	Projects []*tfmodel.Project
 }
 
-var (
-	engineOnce sync.Map // engineKey -> *engineResult
-)
+// engineCache compiles Trivy's checks once per set of options.
+type engineCache struct {
+	mu      sync.Mutex
+	results map[string]*engineResult
+}
 
 type engineResult struct {
 	once sync.Once
@@ -99,48 +113,107 @@ type engineResult struct {
 	err  error
 }
 
-// trivyEngine compiles Trivy's checks once per process and set of options.
-func trivyEngine(opts trivyadapter.EngineOptions) (*trivyadapter.Engine, error) {
+func (c *engineCache) get(opts trivyadapter.EngineOptions) (*trivyadapter.Engine, error) {
 	key := "bundle:" + opts.ChecksBundle
 	if opts.ChecksBundle == "" && opts.Providers != nil {
 		key = "providers:" + strings.Join(opts.Providers, ",")
 	}
-	v, _ := engineOnce.LoadOrStore(key, &engineResult{})
-	r := v.(*engineResult)
+	c.mu.Lock()
+	if c.results == nil {
+		c.results = map[string]*engineResult{}
+	}
+	r, ok := c.results[key]
+	if !ok {
+		r = &engineResult{}
+		c.results[key] = r
+	}
+	c.mu.Unlock()
 	r.once.Do(func() { r.e, r.err = trivyadapter.NewEngine(opts) })
 	return r.e, r.err
 }
 
-// Scan runs a scan and returns its report.
+// Scanner runs scans with one set of options. It owns what scans share:
+// the compiled Trivy checks and the evaluation workers. After Close none
+// of its workers runs.
+type Scanner struct {
+	opts    Options
+	engines *engineCache
+	pool    *evalPool // nil: root modules are evaluated in this process
+}
+
+// New checks opts, fills in the default limits and returns a Scanner.
+func New(opts Options) (*Scanner, error) {
+	for _, e := range opts.Engines {
+		if e != EngineTrivy && e != EngineBuiltin {
+			return nil, fmt.Errorf("unknown engine %q (want trivy, builtin)", e)
+		}
+	}
+	opts.Limits = withDefaults(opts.Limits)
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Scanner{opts: opts, engines: &engineCache{}}
+	if len(opts.WorkerCommand) > 0 {
+		s.pool = newEvalPool(opts.WorkerCommand, opts.Limits, opts.Logger)
+	}
+	return s, nil
+}
+
+// Close stops the evaluation workers. Scans must have returned.
+func (s *Scanner) Close() error {
+	if s.pool != nil {
+		s.pool.close()
+	}
+	return nil
+}
+
+func withDefaults(l Limits) Limits {
+	if l.MaxFileSize == 0 {
+		l.MaxFileSize = DefaultLimits.MaxFileSize
+	}
+	if l.MaxNesting == 0 {
+		l.MaxNesting = DefaultLimits.MaxNesting
+	}
+	if l.MaxInstances == 0 {
+		l.MaxInstances = DefaultLimits.MaxInstances
+	}
+	if l.MaxEvalTime == 0 {
+		l.MaxEvalTime = DefaultLimits.MaxEvalTime
+	}
+	if l.MaxEvalMemory == 0 {
+		l.MaxEvalMemory = DefaultLimits.MaxEvalMemory
+	}
+	return l
+}
+
+// Scan runs one scan with opts and returns its report.
 func Scan(ctx context.Context, opts Options) (finding.Report, error) {
 	res, err := ScanProject(ctx, opts)
 	return res.Report, err
 }
 
-// ScanProject runs a scan and also returns the evaluated projects.
+// ScanProject runs one scan with opts and also returns the evaluated
+// projects.
 func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
-	for _, e := range opts.Engines {
-		if e != EngineTrivy && e != EngineBuiltin {
-			return &ScanResult{}, fmt.Errorf("unknown engine %q (want trivy, builtin)", e)
-		}
+	s, err := New(opts)
+	if err != nil {
+		return &ScanResult{}, err
 	}
-	if opts.Limits.MaxFileSize == 0 {
-		opts.Limits.MaxFileSize = DefaultLimits.MaxFileSize
-	}
-	if opts.Limits.MaxNesting == 0 {
-		opts.Limits.MaxNesting = DefaultLimits.MaxNesting
-	}
-	if opts.Limits.MaxInstances == 0 {
-		opts.Limits.MaxInstances = DefaultLimits.MaxInstances
-	}
-	if opts.Limits.MaxEvalTime == 0 {
-		opts.Limits.MaxEvalTime = DefaultLimits.MaxEvalTime
-	}
+	defer s.Close()
+	return s.ScanProject(ctx)
+}
+
+// Scan runs a scan and returns its report.
+func (s *Scanner) Scan(ctx context.Context) (finding.Report, error) {
+	res, err := s.ScanProject(ctx)
+	return res.Report, err
+}
+
+// ScanProject runs a scan and also returns the evaluated projects.
+func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
+	opts := s.opts
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	base := opts.BaseDir
 	if base == "" {
@@ -165,11 +238,6 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 		// goroutine while the scan runs.
 		go TrivyChecks(opts.ChecksBundle)
 	}
-	for k, v := range opts.Vars {
-		// Trivy's evaluator reads TF_VAR_ the way Terraform does.
-		os.Setenv("TF_VAR_"+k, v)
-	}
-
 	res := &ScanResult{Report: finding.Report{Root: base}}
 	rep := &res.Report
 	ran := map[finding.Engine]bool{}
@@ -204,7 +272,7 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 		}
 		prefix = filepath.ToSlash(prefix)
 		firstNote := len(rep.Notes)
-		fs, ds, proj, err := scanPath(ctx, abs, prefix, opts, selected, rep)
+		fs, ds, proj, err := s.scanPath(ctx, abs, prefix, opts, selected, rep)
 		if err != nil {
 			return res, err
 		}
@@ -226,7 +294,7 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 	if opts.engineOn(EngineTrivy) && opts.ChecksBundle != "" {
 		// A checks bundle that does not compile fails the scan even when
 		// no root module needed it.
-		if _, err := trivyEngine(trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle}); err != nil {
+		if _, err := s.engines.get(trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle}); err != nil {
 			return res, err
 		}
 	}
@@ -260,7 +328,7 @@ func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 }
 
 // scanPath scans one directory.
-func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
+func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
 	// os.Root confines every read, Trivy's file(), templatefile() and
 	// module sources included, to the scanned directory: symlinks and ".."
 	// cannot escape it.
@@ -327,14 +395,9 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 		return nil, nil, nil, err
 	}
 	exprs := trivyadapter.IndexExpressions(proj.Syntax)
-	var engine func() (*trivyadapter.Engine, error)
+	var eopts *trivyadapter.EngineOptions
 	if opts.engineOn(EngineTrivy) && len(roots) > 0 {
-		// Compiling Trivy's checks is the fixed cost of a scan (most of a
-		// small one): it runs on its own goroutine while root modules are
-		// evaluated, and the first root module to need it waits.
-		eopts := trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle, Providers: set.trivyProviders(fsys, roots, opts.AllowDownloads)}
-		go trivyEngine(eopts)
-		engine = func() (*trivyadapter.Engine, error) { return trivyEngine(eopts) }
+		eopts = &trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle, Providers: set.trivyProviders(fsys, roots, opts.AllowDownloads)}
 	}
 	results := make([]rootResult, len(roots))
 	for i, root := range roots {
@@ -347,17 +410,29 @@ func scanPath(ctx context.Context, abs, prefix string, opts Options, selected []
 		results[i].notes = append(set.moduleNotes(fsys, root, opts.AllowDownloads), set.variableNotes(root, tfvars, opts.Vars)...)
 		results[i].varFiles = cfgPaths
 	}
-	err = forEachRoot(ctx, len(roots), func(i int) error {
-		if err := scanRootWithin(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i]); err != nil {
-			return err
+	if s.pool != nil {
+		err = s.evaluateInWorkers(ctx, abs, roots, ov, proj.Sources, exprs, opts, eopts, results)
+	} else {
+		var engine func() (*trivyadapter.Engine, error)
+		if eopts != nil {
+			// Compiling Trivy's checks is the fixed cost of a scan (most
+			// of a small one): it runs on its own goroutine while root
+			// modules are evaluated, and the first root module to need it
+			// waits.
+			go s.engines.get(*eopts)
+			engine = func() (*trivyadapter.Engine, error) { return s.engines.get(*eopts) }
 		}
+		err = forEachRoot(ctx, len(roots), func(i int) error {
+			return scanRootWithin(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i])
+		})
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for i := range results {
 		if m := results[i].model; m != nil {
 			results[i].notes = append(results[i].notes, clampedNotes(m, wrapped, opts.Limits.MaxInstances)...)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, nil, err
 	}
 	// Merge in root order, so the report does not depend on scheduling.
 	for _, r := range results {
@@ -411,12 +486,6 @@ const (
 	evalAbandoned
 )
 
-// abandonedEvaluations counts the evaluations scanRootWithin gave up on
-// that are still running (they cannot be interrupted, and hold a core and
-// memory until they end). The fuzz test reads it: an input scanned while
-// one runs is slowed by it, through no fault of its own.
-var abandonedEvaluations atomic.Int64
-
 // scanRootWithin is scanRoot bounded by Limits.MaxEvalTime: Trivy's
 // evaluator cannot be interrupted, and an expression can build a value of
 // any size (a set of a million strings from two nested for expressions
@@ -433,9 +502,7 @@ func scanRootWithin(ctx context.Context, fsys *overlayFS, abs, root string, sour
 	var state atomic.Int32 // evalRunning, evalFinished or evalAbandoned
 	go func() {
 		err := scanRoot(ctx, fsys, abs, root, sources, exprs, opts, engine, &own, func(on bool) { timing <- on })
-		if !state.CompareAndSwap(evalRunning, evalFinished) {
-			abandonedEvaluations.Add(-1)
-		}
+		state.CompareAndSwap(evalRunning, evalFinished)
 		done <- err
 	}()
 	timer := time.NewTimer(opts.Limits.MaxEvalTime)
@@ -455,12 +522,8 @@ wait:
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-timer.C:
-			// Counted before the swap, so that the goroutine's decrement
-			// never comes first.
-			abandonedEvaluations.Add(1)
 			if !state.CompareAndSwap(evalRunning, evalAbandoned) {
 				// It finished as the time ran out: use its result.
-				abandonedEvaluations.Add(-1)
 				err := <-done
 				*res = own
 				return err
@@ -468,17 +531,77 @@ wait:
 			break wait
 		}
 	}
+	res.findings = append(res.findings, evalFinding(root, sources, evalFailure{kind: "time"}, opts.Limits))
+	opts.Logger.Warn("root module evaluation abandoned", "root", root, "after", opts.Limits.MaxEvalTime)
+	res.abandoned = true
+	return nil
+}
+
+// evalFinding is the TFR-EVAL finding of a root module that could not be
+// evaluated: it fails the run like any finding, so that code which cannot
+// be evaluated never passes silently.
+func evalFinding(root string, sources map[string][]byte, f evalFailure, lim Limits) finding.Finding {
 	file := root
 	if first := firstFile(sources, root); first != "" {
 		file = first
 	}
 	r := finding.Range{File: file, Start: finding.Position{Line: 1, Column: 1, Byte: 0}, End: finding.Position{Line: 1, Column: 1, Byte: 0}}
-	res.findings = append(res.findings, coreFinding(EvalRuleID, finding.SeverityHigh, "Root module not evaluated in time",
-		fmt.Sprintf("root module %s did not finish evaluating within %s (--max-eval-time); none of its findings are known", root, opts.Limits.MaxEvalTime),
-		"Look for expressions that build very large values (nested for expressions, setproduct, range) and simplify them, or raise --max-eval-time.", r))
-	opts.Logger.Warn("root module evaluation abandoned", "root", root, "after", opts.Limits.MaxEvalTime)
-	res.abandoned = true
-	return nil
+	title, msg := "Root module not evaluated in time", fmt.Sprintf("root module %s did not finish evaluating within %s (--max-eval-time); none of its findings are known", root, lim.MaxEvalTime)
+	switch f.kind {
+	case "memory":
+		title, msg = "Root module not evaluated within the memory limit", fmt.Sprintf("evaluating root module %s took more than %d MiB of memory (--max-eval-memory); it was stopped and none of its findings are known", root, lim.MaxEvalMemory>>20)
+	case "crash":
+		title, msg = "Root module evaluation crashed", fmt.Sprintf("evaluating root module %s crashed the evaluation worker (%s); none of its findings are known", root, f.detail)
+	}
+	return coreFinding(EvalRuleID, finding.SeverityHigh, title, msg,
+		"Look for expressions that build very large values (nested for expressions, setproduct, range) or nest very deep, and simplify them, or raise --max-eval-time / --max-eval-memory.", r)
+}
+
+// logLevel is the lowest level logger handles (above Error: none).
+func logLevel(ctx context.Context, logger *slog.Logger) slog.Level {
+	for _, l := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError} {
+		if logger.Enabled(ctx, l) {
+			return l
+		}
+	}
+	return slog.LevelError + 1
+}
+
+// evaluateInWorkers evaluates the root modules in the worker processes
+// and fills results as scanRootWithin does.
+func (s *Scanner) evaluateInWorkers(ctx context.Context, abs string, roots []string, ov *overlayFS, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, eopts *trivyadapter.EngineOptions, results []rootResult) error {
+	tree := &evalTree{Abs: abs, Hidden: slices.Sorted(maps.Keys(ov.hidden)), Edits: map[string][]wireEdit{}, Sources: sources,
+		AllowDownloads: opts.AllowDownloads, Engine: eopts, Checks: opts.Checks, DisabledChecks: opts.DisabledChecks, Vars: opts.Vars,
+		LogLevel: logLevel(ctx, opts.Logger)}
+	for file, edits := range ov.edits {
+		for _, e := range edits {
+			tree.Edits[file] = append(tree.Edits[file], e.wire())
+		}
+	}
+	jobs := make([]evalJob, len(roots))
+	for i, root := range roots {
+		jobs[i] = evalJob{Root: root, VarFiles: results[i].varFiles}
+	}
+	return s.pool.evaluate(ctx, tree, jobs, func(i int, r evalReply, f *evalFailure) {
+		res := &results[i]
+		replayLogs(ctx, opts.Logger, r.Logs)
+		if f != nil {
+			res.findings = append(res.findings, evalFinding(roots[i], sources, *f, opts.Limits))
+			opts.Logger.Warn("root module evaluation stopped", "root", roots[i], "reason", f.kind, "detail", f.detail)
+			return
+		}
+		res.notes = append(res.notes, r.Notes...)
+		res.extraSources, res.resources, res.findings = r.ExtraSources, r.Resources, r.Findings
+		if r.Model != nil {
+			dec := modelDecoder{exprs: exprs, sources: func(file string) []byte {
+				if src, ok := sources[file]; ok {
+					return src
+				}
+				return r.ExtraSources[file]
+			}}
+			res.model = dec.fromWire(r.Model)
+		}
+	})
 }
 
 // firstFile is the first Terraform file directly in dir, in path order.
@@ -504,6 +627,7 @@ func scanRoot(ctx context.Context, fsys *overlayFS, abs, root string, sources ma
 		WorkingDir:     abs,
 		Logger:         opts.Logger,
 		Exprs:          exprs,
+		Vars:           opts.Vars,
 		OriginalOffset: fsys.originalOffset,
 	})
 	if err != nil {

@@ -51,6 +51,7 @@ type optionFlags struct {
 	maxNesting          int
 	maxInstances        int
 	maxEvalTime         time.Duration
+	maxEvalMemoryMiB    int64
 }
 
 // addOptionFlags registers the flags of optionFlags.
@@ -73,6 +74,7 @@ func addOptionFlags(fl *pflag.FlagSet, f *optionFlags) {
 	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
 	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "most instances evaluated per block (count, for_each, dynamic blocks)")
 	fl.DurationVar(&f.maxEvalTime, "max-eval-time", scanner.DefaultLimits.MaxEvalTime, "longest evaluation of one root module; past it the root module is reported as TFR-EVAL")
+	fl.Int64Var(&f.maxEvalMemoryMiB, "max-eval-memory", scanner.DefaultLimits.MaxEvalMemory>>20, "most memory of one root module's evaluation, in MiB; past it the root module is reported as TFR-EVAL")
 }
 
 func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
@@ -266,7 +268,8 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 		MinSeverity:         minSev,
 		RequireIgnoreReason: f.requireIgnoreReason || cfg.RequireIgnoreReason,
 		RulesConfig:         cfg.Rules,
-		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize, MaxNesting: f.maxNesting, MaxInstances: f.maxInstances, MaxEvalTime: f.maxEvalTime},
+		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize, MaxNesting: f.maxNesting, MaxInstances: f.maxInstances, MaxEvalTime: f.maxEvalTime, MaxEvalMemory: f.maxEvalMemoryMiB << 20},
+		WorkerCommand:       workerCommand(),
 	}
 	return opts, failOn, nil
 }

@@ -10,12 +10,15 @@ package trivyadapter
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"path"
+	"slices"
 	"strings"
+	"testing/fstest"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -45,6 +48,10 @@ type LoadOptions struct {
 	// Exprs, when set, supplies the expressions of tfmodel attributes from
 	// the caller's parse instead of Trivy's (see ExprIndex).
 	Exprs *ExprIndex
+	// Vars are --var values, applied after TFVarsPaths (and TF_VAR_
+	// variables of the environment, which Trivy reads as Terraform does).
+	// They are data: the process environment is never written.
+	Vars map[string]string
 	// OriginalOffset, when fsys is an edited view of the files, maps a
 	// byte offset in a file as fsys serves it to the same place in the
 	// file as sources hold it. Edits must not add line breaks.
@@ -72,14 +79,30 @@ func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	configFS, varsPaths := opts.ConfigFS, opts.TFVarsPaths
+	if len(opts.Vars) > 0 {
+		// Served as one more tfvars file, the last: Trivy's own loader
+		// then applies the environment, the files and --var in
+		// Terraform's order, and still gives variables with no value an
+		// unknown one of their type (it does not when given the values
+		// with parser.OptionsWithTfVars).
+		if configFS == nil {
+			configFS = fsys
+		}
+		vfs, err := withVarsFile(configFS, opts.Vars)
+		if err != nil {
+			return nil, err
+		}
+		configFS, varsPaths = vfs, append(slices.Clip(varsPaths), cliVarsFile)
+	}
 	popts := []parser.Option{
 		parser.OptionStopOnHCLError(false),
 		parser.OptionWithDownloads(opts.AllowDownloads),
 		parser.OptionWithLogger(logger),
-		parser.OptionWithTFVarsPaths(opts.TFVarsPaths...),
+		parser.OptionWithTFVarsPaths(varsPaths...),
 	}
-	if opts.ConfigFS != nil {
-		popts = append(popts, parser.OptionWithConfigsFS(opts.ConfigFS))
+	if configFS != nil {
+		popts = append(popts, parser.OptionWithConfigsFS(configFS))
 	}
 	if opts.WorkingDir != "" {
 		popts = append(popts, parser.OptionWithWorkingDirectoryPath(opts.WorkingDir))
@@ -98,6 +121,35 @@ func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]
 	}
 	conv := converter{fsys: fsys, sources: sources, read: map[string][]byte{}, exprs: opts.Exprs, offset: opts.OriginalOffset}
 	return &Root{Dir: dir, modules: modules, Model: conv.rootModule(dir, modules), ExtraSources: conv.read}, nil
+}
+
+// Lookup returns the indexed expression at r (a range in the original
+// file), or nil.
+func (idx *ExprIndex) Lookup(r finding.Range) hcl.Expression { return idx.lookup(r, nil) }
+
+// cliVarsFile is the name --var values are served under. It is not a
+// real file: varsFS answers for it before the wrapped filesystem.
+const cliVarsFile = "tfreview-command-line-vars.tfvars.json"
+
+// varsFS is a filesystem with one more file at its root, cliVarsFile.
+type varsFS struct {
+	fs.FS
+	data []byte
+}
+
+func withVarsFile(base fs.FS, vars map[string]string) (fs.FS, error) {
+	data, err := json.Marshal(vars)
+	if err != nil {
+		return nil, fmt.Errorf("encode --var values: %w", err)
+	}
+	return varsFS{FS: base, data: data}, nil
+}
+
+func (v varsFS) Open(name string) (fs.File, error) {
+	if name == cliVarsFile {
+		return fstest.MapFS{name: &fstest.MapFile{Data: v.data, Mode: 0o444}}.Open(name)
+	}
+	return v.FS.Open(name)
 }
 
 // evaluate runs Trivy's evaluator, turning a panic in it into an error so

@@ -1,0 +1,24 @@
+package scanner
+
+import (
+	"os"
+	"testing"
+)
+
+// TestMain lets the test binary serve as its own evaluation worker.
+func TestMain(m *testing.M) {
+	if IsWorkerInvocation(os.Args) {
+		os.Exit(RunWorker())
+	}
+	os.Exit(m.Run())
+}
+
+// testWorkerCommand starts evaluation workers from this test binary.
+func testWorkerCommand(t testing.TB) []string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return WorkerCommand(exe)
+}
