@@ -324,6 +324,7 @@ func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
 	})
 	rep.Rules = rulesOf(kept, selected, opts.engineOn(EngineTrivy), opts.ChecksBundle)
 	rep.Stats.ChecksRun = countChecks(ran, selected, opts.ChecksBundle)
+	res.Report.Sources = reportSources(base, res.Projects)
 	return res, nil
 }
 
@@ -786,4 +787,21 @@ func dedupe(fs []finding.Finding) []finding.Finding {
 func uniqueFingerprints(fs []finding.Finding) []finding.Finding {
 	finding.AssignFingerprints(fs)
 	return fs
+}
+
+// reportSources gathers the files every scanned project read, keyed as
+// findings name them (relative to the report's root), so that formatters
+// and reporters show what the scan saw without reading the disk again.
+func reportSources(root string, projects []*tfmodel.Project) map[string][]byte {
+	out := map[string][]byte{}
+	for _, p := range projects {
+		prefix, err := filepath.Rel(root, p.Root)
+		if err != nil {
+			prefix = p.Root
+		}
+		for file, src := range p.Sources {
+			out[path.Join(filepath.ToSlash(prefix), file)] = src
+		}
+	}
+	return out
 }

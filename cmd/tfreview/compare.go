@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -76,9 +74,7 @@ func scanAndCompare(ctx context.Context, f compareFlags, opts scanner.Options, j
 	scan := func(ctx context.Context, onlyRoots []string) (finding.Report, error) {
 		o := opts
 		o.OnlyRoots = onlyRoots
-		res, err := scanner.ScanProject(ctx, o)
-		rep := res.Report
-		rep.Sources = reportSources(res)
+		rep, err := scanner.Scan(ctx, o)
 		if err == nil && b != nil {
 			baseline.Apply(&rep, b, f.baseline, src)
 		}
@@ -94,21 +90,4 @@ func scanAndCompare(ctx context.Context, f compareFlags, opts scanner.Options, j
 		return rep, err
 	}
 	return newsince.Compare(ctx, rep, nopts)
-}
-
-// reportSources gathers the files every scanned project read, keyed as
-// findings name them (relative to the report's root), so that formatters
-// and reporters show what the scan saw without reading the disk again.
-func reportSources(res *scanner.ScanResult) map[string][]byte {
-	out := map[string][]byte{}
-	for _, p := range res.Projects {
-		prefix, err := filepath.Rel(res.Report.Root, p.Root)
-		if err != nil {
-			prefix = p.Root
-		}
-		for file, src := range p.Sources {
-			out[path.Join(filepath.ToSlash(prefix), file)] = src
-		}
-	}
-	return out
 }
