@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -343,10 +344,19 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 		return nil, nil, nil, fmt.Errorf("read %s: %w", abs, err)
 	}
 	ov := newOverlay(rootDir.FS())
+	rejected := false
 	for p, f := range set.files {
 		if f.Rejected {
 			ov.hidden[p] = true
+			rejected = true
 		}
+	}
+	if rejected {
+		// Lexing a file that was then rejected (3 million `!`) can take a
+		// gigabyte, garbage now; Go would give it back to the system only
+		// slowly, and the evaluation workers are about to take their own
+		// share. Give it back before they start.
+		debug.FreeOSMemory()
 	}
 	for p := range set.hidden {
 		ov.hidden[p] = true
