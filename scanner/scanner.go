@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -129,6 +130,48 @@ func (c *engineCache) get(opts trivyadapter.EngineOptions) (*trivyadapter.Engine
 		c.results[key] = r
 	}
 	c.mu.Unlock()
+	r.once.Do(func() { r.e, r.err = embeddedEngine(opts) })
+	return r.e, r.err
+}
+
+// embeddedEngines memoises the compiled embedded checks for the last few
+// provider sets. They are a pure function of data compiled into the
+// binary and are never changed after compiling, so sharing them between
+// Scanners is safe; it keeps a process that scans many times (newsince
+// scans twice, fix rescans, the test suites scan hundreds of times) from
+// compiling the same checks again each time. Checks from the user's disk
+// (a bundle, custom checks) are compiled per Scanner and never kept here.
+var embeddedEngines = struct {
+	sync.Mutex
+	keys  []string // most recent last
+	byKey map[string]*engineResult
+}{byKey: map[string]*engineResult{}}
+
+// maxEmbeddedEngines bounds the memo: a compiled set of checks holds tens
+// of megabytes.
+const maxEmbeddedEngines = 4
+
+func embeddedEngine(opts trivyadapter.EngineOptions) (*trivyadapter.Engine, error) {
+	if !reflect.DeepEqual(opts, trivyadapter.EngineOptions{Providers: opts.Providers}) {
+		return trivyadapter.NewEngine(opts) // not only the embedded checks
+	}
+	key := "all"
+	if opts.Providers != nil {
+		key = "providers:" + strings.Join(opts.Providers, ",")
+	}
+	m := &embeddedEngines
+	m.Lock()
+	r, ok := m.byKey[key]
+	if !ok {
+		r = &engineResult{}
+		m.byKey[key] = r
+	}
+	m.keys = append(slices.DeleteFunc(m.keys, func(k string) bool { return k == key }), key)
+	if len(m.keys) > maxEmbeddedEngines {
+		delete(m.byKey, m.keys[0])
+		m.keys = m.keys[1:]
+	}
+	m.Unlock()
 	r.once.Do(func() { r.e, r.err = trivyadapter.NewEngine(opts) })
 	return r.e, r.err
 }
