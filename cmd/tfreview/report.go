@@ -26,6 +26,7 @@ type reportFlags struct {
 	maxComments int
 	prComment   bool
 	timeout     time.Duration
+	toolName    string
 }
 
 func addReportFlags(fl *pflag.FlagSet, f *reportFlags) {
@@ -35,6 +36,7 @@ func addReportFlags(fl *pflag.FlagSet, f *reportFlags) {
 	fl.StringVar(&f.outdated, "outdated", "", "review comments of earlier runs that no longer apply: resolve (default), delete, keep")
 	fl.IntVar(&f.maxComments, "max-comments", 0, fmt.Sprintf("most review comments per run, most severe kept (default %d)", reporters.DefaultMaxComments))
 	fl.BoolVar(&f.prComment, "pr-comment", false, "keep one summary comment on the pull request, edited in place")
+	fl.StringVar(&f.toolName, "tool-name", "", "name of this tfreview job on the pull request: keys its review comments, check run and summary comment, so several jobs (one per directory) do not resolve or overwrite each other's (default tfreview)")
 	fl.DurationVar(&f.timeout, "github-timeout", 30*time.Second, "time allowed for each GitHub API request; a read that takes longer is retried (up to 3 times), a write is not")
 }
 
@@ -54,6 +56,7 @@ func newReporter(f reportFlags, cfg *config.Config, failOn finding.Severity, std
 		PRComment:   f.prComment,
 		Outdated:    f.outdated,
 		Timeout:     f.timeout,
+		ToolName:    f.toolName,
 		DiffBase:    f.diffBase,
 		Owners:      owners,
 		Stdout:      stdout,

@@ -231,7 +231,8 @@ func (r *run) reviewBody(plan reviewPlan) string {
 	if len(plan.left) > 0 {
 		s := r.summary(false)
 		s.In, s.Out = plan.left, nil
-		w := &budget{limit: MaxCommentBody - footerRoom - b.Len()}
+		s.MaxGroups = MaxSummaryGroups
+		w := &budget{limit: MaxSummaryBody - footerRoom - b.Len()}
 		s.writeGroups(w, fmt.Sprintf("%d not commented on a line", review.CountItems(plan.left)), plan.left, true, true)
 		b.WriteString("\n" + w.b.String())
 		if w.omitted > 0 {
