@@ -95,3 +95,72 @@ func TestAPIDownStillWritesEveryFindingToTheJobSummary(t *testing.T) {
 		t.Error("token leaked into the job summary")
 	}
 }
+
+// renameRepo is the issue's pull request: it renames one S3 bucket (line 2
+// changes; the other lines of the block are diff context).
+func renameRepo(t *testing.T, h *harness) map[string][]byte {
+	t.Helper()
+	base := "resource \"aws_s3_bucket\" \"data\" {\n  bucket = \"old-data\"\n  tags   = { team = \"data\" }\n}\n"
+	head := strings.Replace(base, "old-data", "renamed-data", 1)
+	dir := t.TempDir()
+	git := func(args ...string) string {
+		out, err := execGit(dir, append([]string{"-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"}, args...)...)
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	git("init", "-q", "-b", "main")
+	write(t, dir, map[string]string{"s3.tf": base})
+	git("add", "-A")
+	git("commit", "-qm", "base")
+	write(t, dir, map[string]string{"s3.tf": head})
+	git("commit", "-qam", "rename")
+	h.dir = dir
+	h.gh.Diff = git("diff", "--src-prefix=a/", "--dst-prefix=b/", "HEAD~1", "HEAD")
+	return map[string][]byte{"s3.tf": []byte(head)}
+}
+
+func TestRenameBucketGetsOneCommentOnTheChangedLine(t *testing.T) {
+	h := newHarness(t)
+	src := renameRepo(t, h)
+	const pab = "\n\nresource \"aws_s3_bucket_public_access_block\" \"data\" {\n  bucket                  = aws_s3_bucket.data.id\n  block_public_acls       = true\n}"
+	var fs []finding.Finding
+	for _, id := range []string{"AVD-AWS-0086", "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093", "AVD-AWS-0094"} {
+		f := mk(id, finding.SeverityHigh, rng("s3.tf", 1, 0, 4, 0), "aws_s3_bucket.data", "No public access block")
+		f.Fix = &finding.Fix{Description: "Add a public access block", Edits: []finding.TextEdit{{Range: rng("s3.tf", 4, 2, 4, 2), NewText: pab}}}
+		fs = append(fs, f)
+	}
+	// Only near the change: a context line of the hunk.
+	near := mk("AVD-AWS-0089", finding.SeverityMedium, rng("s3.tf", 3, 3, 3, 28), "aws_s3_bucket.data", "Bucket has no logging")
+	fs = append(fs, near)
+	finding.Sort(fs)
+	rep := finding.Report{Tool: finding.Tool{Name: "tfreview"}, Root: h.dir, Findings: fs, Sources: src}
+
+	if _, err := h.runReview(Options{FilterMode: "diff_context", PRComment: true}, ReviewOptions{}, rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.gh.ReviewComments) != 1 {
+		var at []string
+		for _, c := range h.gh.ReviewComments {
+			at = append(at, fmt.Sprintf("%s:%d", c.Path, c.Line))
+		}
+		t.Fatalf("%d review comments (%v), want 1: the five public-access-block findings share one fix", len(h.gh.ReviewComments), at)
+	}
+	c := h.gh.ReviewComments[0]
+	if c.Path != "s3.tf" || c.Line != 2 {
+		t.Errorf("comment on %s:%d, want s3.tf:2 (the changed line, not the closing brace)", c.Path, c.Line)
+	}
+	for _, id := range []string{`AWS\-0087`, `AWS\-0091`, `AWS\-0093`, `AWS\-0094`} {
+		if !strings.Contains(c.Body, id) {
+			t.Errorf("the shared comment does not list %s:\n%s", id, c.Body)
+		}
+	}
+	if strings.Contains(c.Body, `AWS\-0089`) {
+		t.Error("the finding only near the change was commented")
+	}
+	sum := h.gh.IssueComments[0].Body
+	if !strings.Contains(sum, `AVD\-AWS\-0089`) || !strings.Contains(sum, statusNoLine) {
+		t.Errorf("the summary does not count the finding near the change:\n%s", sum)
+	}
+}
