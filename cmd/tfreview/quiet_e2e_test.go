@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"testing"
 
+	"github.com/tfreview/tfreview/config"
+	"github.com/tfreview/tfreview/finding"
 	"github.com/tfreview/tfreview/internal/testutil/githubtest"
 )
 
@@ -96,5 +99,25 @@ func TestAPIUnreachableKeepsFindingsInTheJobSummary(t *testing.T) {
 	}
 	if strings.Contains(r.stdout+r.stderr+r.summary, e2eToken) {
 		t.Error("token leaked")
+	}
+}
+
+func TestOwnerSeverityRanges(t *testing.T) {
+	rules, err := ownerRules([]config.OwnerRule{
+		{Severity: "CRITICAL", Mention: []string{"@acme/sre"}},
+		{Severity: "HIGH..HIGH", Mention: []string{"@acme/product"}},
+		{Severity: "low .. medium", Labels: []string{"later"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(rules[0].Severity, rules[0].MaxSeverity, rules[1].Severity, rules[1].MaxSeverity, rules[2].Severity, rules[2].MaxSeverity)
+	if got != "CRITICALUNKNOWN HIGH HIGH LOW MEDIUM" && got != fmt.Sprint(finding.SeverityCritical, finding.SeverityUnknown, finding.SeverityHigh, finding.SeverityHigh, finding.SeverityLow, finding.SeverityMedium) {
+		t.Errorf("parsed %s", got)
+	}
+	for _, bad := range []string{"HIGH..LOW", "HIGH..", "..HIGH", "HIGH...CRITICAL"} {
+		if _, err := ownerRules([]config.OwnerRule{{Severity: bad, Labels: []string{"x"}}}); err == nil {
+			t.Errorf("severity %q accepted", bad)
+		}
 	}
 }

@@ -69,11 +69,11 @@ func ownerRules(in []config.OwnerRule) ([]reporters.OwnerRule, error) {
 	for i, r := range in {
 		rule := reporters.OwnerRule{Paths: r.Paths, Mention: r.Mention, Labels: r.Labels}
 		if r.Severity != "" {
-			s, err := finding.ParseSeverity(r.Severity)
+			lo, hi, err := parseSeverityRange(r.Severity)
 			if err != nil {
 				return nil, fmt.Errorf("owners[%d]: %w", i, err)
 			}
-			rule.Severity = s
+			rule.Severity, rule.MaxSeverity = lo, hi
 		}
 		if err := rule.Validate(); err != nil {
 			return nil, fmt.Errorf("owners[%d]: %w", i, err)
@@ -81,6 +81,26 @@ func ownerRules(in []config.OwnerRule) ([]reporters.OwnerRule, error) {
 		out = append(out, rule)
 	}
 	return out, nil
+}
+
+// parseSeverityRange reads an owners rule's severity: "HIGH" is a floor
+// (HIGH and above, as it always was), "HIGH..HIGH" exactly HIGH, and
+// "MEDIUM..HIGH" an inclusive range. The ceiling is SeverityUnknown for a
+// floor.
+func parseSeverityRange(s string) (lo, hi finding.Severity, err error) {
+	from, to, isRange := strings.Cut(s, "..")
+	lo, err = finding.ParseSeverity(strings.TrimSpace(from))
+	if err != nil || !isRange {
+		return lo, finding.SeverityUnknown, err
+	}
+	hi, err = finding.ParseSeverity(strings.TrimSpace(to))
+	if err != nil {
+		return lo, hi, err
+	}
+	if hi < lo {
+		return lo, hi, fmt.Errorf("severity range %q is empty (write the lower severity first)", s)
+	}
+	return lo, hi, nil
 }
 
 // runReporter delivers rep and returns the exit code: 3 when it could not,

@@ -443,6 +443,12 @@ func (r *run) postPullRequestExtras(ctx context.Context) error {
 		}
 		r.note("Could not add labels: " + err.Error())
 	}
+	if err := r.removeClearedLabels(ctx, r.labels); err != nil {
+		if !isPermissionError(err) {
+			return err
+		}
+		r.note("Could not remove labels: " + err.Error())
+	}
 	return nil
 }
 

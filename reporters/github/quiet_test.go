@@ -3,6 +3,7 @@ package github
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,5 +163,42 @@ func TestRenameBucketGetsOneCommentOnTheChangedLine(t *testing.T) {
 	sum := h.gh.IssueComments[0].Body
 	if !strings.Contains(sum, `AVD\-AWS\-0089`) || !strings.Contains(sum, statusNoLine) {
 		t.Errorf("the summary does not count the finding near the change:\n%s", sum)
+	}
+}
+
+// The issue's routing: CRITICAL to SRE, HIGH (exactly) to the product team.
+// A label is removed when its condition clears, and only if tfreview added
+// it.
+func TestOwnersExactSeverityAndLabelsClear(t *testing.T) {
+	h := newHarness(t)
+	rules := []review.OwnerRule{
+		{Severity: finding.SeverityCritical, Mention: []string{"@acme/sre"}, Labels: []string{"sre-critical"}},
+		{Severity: finding.SeverityHigh, MaxSeverity: finding.SeverityHigh, Mention: []string{"@acme/product"}, Labels: []string{"product-high"}},
+		{Paths: []string{"platform/**"}, Mention: []string{"@acme/platform"}, Labels: []string{"platform"}},
+	}
+	// A person put the platform label on by hand; its rule does not match.
+	h.gh.AddLabelEvent("labeled", "platform", "octocat")
+	rep := prReport(h.dir)
+	if _, err := h.run(review.GitHubPRReview, Options{PRComment: true, Owners: rules}, rep); err != nil {
+		t.Fatal(err)
+	}
+	sum := h.gh.IssueComments[0].Body
+	if !strings.Contains(sum, "- @acme/sre — 1 finding, worst CRITICAL") || !strings.Contains(sum, "- @acme/product — 1 finding, worst HIGH") {
+		t.Errorf("routing by severity:\n%s", sum)
+	}
+	if !slices.Equal(h.gh.Labels, []string{"platform", "product-high", "sre-critical"}) {
+		t.Fatalf("labels after the first run: %v", h.gh.Labels)
+	}
+
+	// The CRITICAL finding is fixed: its label goes, the others stay.
+	rep.Findings = slices.DeleteFunc(slices.Clone(rep.Findings), func(f finding.Finding) bool { return f.Severity == finding.SeverityCritical })
+	if _, err := h.run(review.GitHubPRReview, Options{PRComment: true, Owners: rules}, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(h.gh.Labels, []string{"platform", "product-high"}) {
+		t.Errorf("labels after the CRITICAL finding cleared: %v, want [platform product-high]", h.gh.Labels)
+	}
+	if n := len(h.gh.RequestsContaining("DELETE", "/labels/")); n != 1 {
+		t.Errorf("%d label removals, want 1", n)
 	}
 }
