@@ -48,7 +48,7 @@ type Config struct {
 // OwnerRule maps findings to the people who must act on them in PR
 // summaries.
 type OwnerRule struct {
-	Severity string   `yaml:"severity"` // at or above; empty = any
+	Severity string   `yaml:"severity"` // at or above (HIGH), or a range (HIGH..HIGH); empty = any
 	Paths    []string `yaml:"paths"`    // globs; empty = any
 	Mention  []string `yaml:"mention"`  // @org/team or @user
 	Labels   []string `yaml:"labels"`

@@ -65,6 +65,20 @@ func (s sarifFormatter) Format(w io.Writer, r finding.Report) error {
 	}
 	src := newSourceFiles(r.Sources)
 	fs := shown(r, s.opts)
+	if r.Comparison != nil && !s.opts.ShowSuppressed {
+		// Every result, with its baselineState: code scanning closes the
+		// alerts missing from an upload, so the findings the change did
+		// not introduce must stay in it.
+		fs = shown(r, Options{ShowSuppressed: true})
+		fs = slices.DeleteFunc(fs, func(f finding.Finding) bool { return f.Suppressed != nil && f.Suppressed.Kind != newSinceKind })
+	}
+	var resolved []finding.Finding
+	if r.Comparison != nil {
+		for _, f := range r.Comparison.Resolved {
+			f.Range = normalized(f.Range)
+			resolved = append(resolved, f)
+		}
+	}
 
 	driver := sarif.NewDriver(orDefault(r.Tool.Name, "tfreview"))
 	if r.Tool.Version != "" {
@@ -77,13 +91,27 @@ func (s sarifFormatter) Format(w io.Writer, r finding.Report) error {
 	run.WithColumnKind("utf16CodeUnits")
 
 	ruleIndex := map[string]int{}
-	for i, ri := range rulesFor(r, fs) {
+	for i, ri := range rulesFor(r, append(slices.Clone(fs), resolved...)) {
 		ruleIndex[ri.ID] = i
 		driver.AddRule(sarifRule(ri))
 	}
 
 	for _, f := range fs {
-		run.AddResult(sarifResult(f, ruleIndex[f.RuleID], src))
+		res := sarifResult(f, ruleIndex[f.RuleID], src)
+		if r.Comparison != nil {
+			if state := baselineState(f); state != "" {
+				res.WithBaselineState(state)
+			}
+		}
+		run.AddResult(res)
+	}
+	for _, f := range resolved {
+		// Gone in this change: located in the base's files, with no fix,
+		// and kind pass (level none) so a reader that ignores baselineState
+		// does not count it as a problem.
+		f.Fix = nil
+		res := sarifResult(f, ruleIndex[f.RuleID], newSourceFiles(nil)).WithKind("pass").WithLevel("none").WithBaselineState("absent")
+		run.AddResult(res)
 	}
 
 	inv := run.AddInvocation(true)
@@ -179,6 +207,24 @@ func ruleHelpMarkdown(ri finding.RuleInfo) string {
 	return b.String()
 }
 
+// newSinceKind is the suppression kind --new-since gives findings the
+// change did not introduce.
+const newSinceKind = "new-since"
+
+// baselineState is SARIF's name for a finding's place in a --new-since
+// comparison: new when the change introduced it, unchanged when it was
+// already there. A finding an ignore hides is neither known to be new nor
+// old: it gets none.
+func baselineState(f finding.Finding) string {
+	switch {
+	case f.Suppressed == nil:
+		return "new"
+	case f.Suppressed.Kind == newSinceKind:
+		return "unchanged"
+	}
+	return ""
+}
+
 func sarifResult(f finding.Finding, ruleIndex int, src *sourceFiles) *sarif.Result {
 	res := sarif.NewRuleResult(f.RuleID).
 		WithRuleIndex(ruleIndex).
@@ -206,7 +252,7 @@ func sarifResult(f finding.Finding, ruleIndex int, src *sourceFiles) *sarif.Resu
 		}
 	}
 
-	if s := f.Suppressed; s != nil {
+	if s := f.Suppressed; s != nil && s.Kind != newSinceKind {
 		kind := "inSource"
 		if s.Kind == "baseline" {
 			kind = "external"

@@ -42,6 +42,10 @@ type Options struct {
 	PRComment   bool          // --pr-comment
 	Owners      []OwnerRule   // owners in .tfreview.yaml
 	Timeout     time.Duration // --github-timeout
+	// ToolName (--tool-name) keys review comments, the check run and the
+	// summary comment, so several tfreview jobs on one pull request keep
+	// apart; "" means github.DefaultToolName.
+	ToolName string
 	// The local reporter.
 	DiffBase string // --diff-base
 
@@ -53,7 +57,7 @@ type Options struct {
 // New returns the reporter called name, configured from o.
 func New(name string, o Options) (Reporter, error) {
 	gh := github.Options{
-		FilterMode: o.FilterMode, FailOn: o.FailOn, PRComment: o.PRComment, Owners: o.Owners,
+		FilterMode: o.FilterMode, FailOn: o.FailOn, PRComment: o.PRComment, Owners: o.Owners, ToolName: o.ToolName,
 		Stdout: o.Stdout, Stderr: o.Stderr, Client: github.ClientOptions{Timeout: o.Timeout},
 	}
 	ro := github.ReviewOptions{MaxComments: o.MaxComments, Outdated: o.Outdated}

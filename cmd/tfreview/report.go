@@ -26,6 +26,7 @@ type reportFlags struct {
 	maxComments int
 	prComment   bool
 	timeout     time.Duration
+	toolName    string
 }
 
 func addReportFlags(fl *pflag.FlagSet, f *reportFlags) {
@@ -35,6 +36,7 @@ func addReportFlags(fl *pflag.FlagSet, f *reportFlags) {
 	fl.StringVar(&f.outdated, "outdated", "", "review comments of earlier runs that no longer apply: resolve (default), delete, keep")
 	fl.IntVar(&f.maxComments, "max-comments", 0, fmt.Sprintf("most review comments per run, most severe kept (default %d)", reporters.DefaultMaxComments))
 	fl.BoolVar(&f.prComment, "pr-comment", false, "keep one summary comment on the pull request, edited in place")
+	fl.StringVar(&f.toolName, "tool-name", "", "name of this tfreview job on the pull request: keys its review comments, check run and summary comment, so several jobs (one per directory) do not resolve or overwrite each other's (default tfreview)")
 	fl.DurationVar(&f.timeout, "github-timeout", 30*time.Second, "time allowed for each GitHub API request; a read that takes longer is retried (up to 3 times), a write is not")
 }
 
@@ -54,6 +56,7 @@ func newReporter(f reportFlags, cfg *config.Config, failOn finding.Severity, std
 		PRComment:   f.prComment,
 		Outdated:    f.outdated,
 		Timeout:     f.timeout,
+		ToolName:    f.toolName,
 		DiffBase:    f.diffBase,
 		Owners:      owners,
 		Stdout:      stdout,
@@ -66,11 +69,11 @@ func ownerRules(in []config.OwnerRule) ([]reporters.OwnerRule, error) {
 	for i, r := range in {
 		rule := reporters.OwnerRule{Paths: r.Paths, Mention: r.Mention, Labels: r.Labels}
 		if r.Severity != "" {
-			s, err := finding.ParseSeverity(r.Severity)
+			lo, hi, err := parseSeverityRange(r.Severity)
 			if err != nil {
 				return nil, fmt.Errorf("owners[%d]: %w", i, err)
 			}
-			rule.Severity = s
+			rule.Severity, rule.MaxSeverity = lo, hi
 		}
 		if err := rule.Validate(); err != nil {
 			return nil, fmt.Errorf("owners[%d]: %w", i, err)
@@ -78,6 +81,26 @@ func ownerRules(in []config.OwnerRule) ([]reporters.OwnerRule, error) {
 		out = append(out, rule)
 	}
 	return out, nil
+}
+
+// parseSeverityRange reads an owners rule's severity: "HIGH" is a floor
+// (HIGH and above, as it always was), "HIGH..HIGH" exactly HIGH, and
+// "MEDIUM..HIGH" an inclusive range. The ceiling is SeverityUnknown for a
+// floor.
+func parseSeverityRange(s string) (lo, hi finding.Severity, err error) {
+	from, to, isRange := strings.Cut(s, "..")
+	lo, err = finding.ParseSeverity(strings.TrimSpace(from))
+	if err != nil || !isRange {
+		return lo, finding.SeverityUnknown, err
+	}
+	hi, err = finding.ParseSeverity(strings.TrimSpace(to))
+	if err != nil {
+		return lo, hi, err
+	}
+	if hi < lo {
+		return lo, hi, fmt.Errorf("severity range %q is empty (write the lower severity first)", s)
+	}
+	return lo, hi, nil
 }
 
 // runReporter delivers rep and returns the exit code: 3 when it could not,

@@ -55,7 +55,7 @@ func (r *run) postCheck(ctx context.Context) error {
 		}
 		if last {
 			s := r.summary(false)
-			s.Limit = MaxCheckOutput
+			s.Limit, s.MaxGroups = MaxSummaryBody, MaxSummaryGroups
 			opt.Status = new("completed")
 			opt.Conclusion = new(r.res.Conclusion)
 			opt.CompletedAt = &gh.Timestamp{Time: r.now()}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -101,6 +102,10 @@ const DefaultMaxComments = 30
 // DefaultToolName names the check run and marks our comments.
 const DefaultToolName = "tfreview"
 
+// toolNameRE is what a tool name may be: it is the check run's name and
+// goes into hidden HTML comments, so no markup and no line breaks.
+var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._/:-]{0,63}$`)
+
 // ReviewOptions are what only github-pr-review uses.
 type ReviewOptions struct {
 	// MaxComments caps review comments per run, most severe kept; 0 means
@@ -171,6 +176,9 @@ func newReporter(kind string, o Options, ro ReviewOptions) (*Reporter, error) {
 	if o.ToolName == "" {
 		o.ToolName = DefaultToolName
 	}
+	if !toolNameRE.MatchString(o.ToolName) {
+		return nil, fmt.Errorf("tool name %q: want 1-64 letters, digits, spaces and . _ / : - (it names the check run and keys our comments)", o.ToolName)
+	}
 	return &Reporter{kind: kind, opts: o, reviewOpts: ro, mode: mode, sleep: sleepCtx, now: time.Now}, nil
 }
 
@@ -234,6 +242,9 @@ func (rp *Reporter) Report(ctx context.Context, rep finding.Report) (review.Resu
 		r.stderr = os.Stderr
 	}
 	err := r.deliver(ctx, rp.sleep)
+	if err != nil && r.scope == nil {
+		r.markUnfiltered(err)
+	}
 	if serr := r.writeStepSummary(); serr != nil && err == nil {
 		err = serr
 	}
@@ -308,6 +319,21 @@ func (r *run) deliver(ctx context.Context, sleep func(context.Context, time.Dura
 		}
 	}
 	return r.postPullRequestExtras(ctx)
+}
+
+// markUnfiltered marks every finding in scope when delivery stopped before
+// the diff was known (GitHub unreachable, no token, no event), so the job
+// summary still lists every finding: a failed delivery never loses them.
+func (r *run) markUnfiltered(cause error) {
+	_, prefix := review.Locate(r.opts.RepoRoot, r.report.Root, r.env("GITHUB_WORKSPACE"))
+	r.prefix = prefix
+	r.mode = filter.ModeNoFilter
+	r.scope = review.NewScope(nil, 1, prefix, r.mode)
+	r.in, r.out = review.Split(review.GroupItems(r.scope.Mark(r.report.Findings)))
+	r.res.FilterMode = r.mode.String()
+	r.res.InScope = review.CountItems(r.in)
+	r.res.Suppressed = len(r.report.Findings) - review.CountItems(r.in)
+	r.note("Could not report to GitHub (" + cause.Error() + "); every finding is listed here, unfiltered.")
 }
 
 // diff fetches what the filter compares with: the pull request's diff from
@@ -403,6 +429,7 @@ func (r *run) postPullRequestExtras(ctx context.Context) error {
 	if r.opts.PRComment {
 		s := r.summary(true)
 		s.Marker = r.stickyMarker()
+		s.Limit, s.MaxGroups = MaxSummaryBody, MaxSummaryGroups
 		if err := r.postSticky(ctx, s.render(), len(r.in) > 0); err != nil {
 			if !isPermissionError(err) {
 				return err
@@ -415,6 +442,12 @@ func (r *run) postPullRequestExtras(ctx context.Context) error {
 			return err
 		}
 		r.note("Could not add labels: " + err.Error())
+	}
+	if err := r.removeClearedLabels(ctx, r.labels); err != nil {
+		if !isPermissionError(err) {
+			return err
+		}
+		r.note("Could not remove labels: " + err.Error())
 	}
 	return nil
 }

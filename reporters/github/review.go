@@ -90,6 +90,14 @@ func (r *run) ourReviewComments(ctx context.Context) ([]*gh.PullRequestComment, 
 	}
 }
 
+// reviewComment is one comment to post: groups whose fix is the same
+// change to the same resource share it.
+type reviewComment struct {
+	groups []review.Group // the first is shown; the others are listed
+	at     review.Lines
+	sg     *review.Suggestion
+}
+
 func (r *run) planReview(ours []*gh.PullRequestComment) reviewPlan {
 	plan := reviewPlan{current: map[int64]bool{}, replied: r.replied}
 	posted := map[lineKey]*gh.PullRequestComment{}
@@ -102,32 +110,52 @@ func (r *run) planReview(ours []*gh.PullRequestComment) reviewPlan {
 	if limit == 0 {
 		limit = DefaultMaxComments
 	}
-	live := 0
+	var comments []*reviewComment
+	byFix := map[string]*reviewComment{}
 	for _, g := range review.BySeverity(r.in) {
 		fp := g.Fingerprint()
-		anchor, sugg := r.commentTarget(g)
+		anchor, sugg, fixKey := r.commentTarget(g)
 		if anchor.IsZero() {
+			// Only near the change (diff_context, file): counted in the
+			// summary, not commented.
 			r.status[fp] = statusNoLine
 			plan.left = append(plan.left, g)
 			stillFound[fp] = true
 			continue
 		}
-		if limit >= 0 && live >= limit {
-			r.status[fp] = statusOverLimit
-			plan.left = append(plan.left, g)
+		if c := byFix[fixKey]; fixKey != "" && c != nil {
+			c.groups = append(c.groups, g)
 			stillFound[fp] = true
 			continue
 		}
-		live++
-		if c, ok := posted[lineKey{anchor.Path, anchor.End, fp}]; ok {
-			plan.current[c.GetID()] = true
-			r.status[fp] = statusAlready
-			r.res.AlreadyPosted += len(g.Items)
+		c := &reviewComment{groups: []review.Group{g}, at: anchor, sg: sugg}
+		if fixKey != "" {
+			byFix[fixKey] = c
+		}
+		comments = append(comments, c)
+	}
+	for i, c := range comments {
+		fp := c.groups[0].Fingerprint()
+		if limit >= 0 && i >= limit {
+			for _, g := range c.groups {
+				r.status[g.Fingerprint()] = statusOverLimit
+				plan.left = append(plan.left, g)
+				stillFound[g.Fingerprint()] = true
+			}
 			continue
 		}
-		r.status[fp] = statusCommented
-		plan.drafts = append(plan.drafts, r.draft(g, anchor, sugg))
-		plan.posted += len(g.Items)
+		status := statusCommented
+		if old, ok := posted[lineKey{c.at.Path, c.at.End, fp}]; ok {
+			plan.current[old.GetID()] = true
+			status = statusAlready
+			r.res.AlreadyPosted += review.CountItems(c.groups)
+		} else {
+			plan.drafts = append(plan.drafts, r.draft(c))
+			plan.posted += review.CountItems(c.groups)
+		}
+		for _, g := range c.groups {
+			r.status[g.Fingerprint()] = status
+		}
 	}
 	for _, c := range ours {
 		meta := serviceutil.ExtractMetaComment(c.GetBody())
@@ -140,36 +168,47 @@ func (r *run) planReview(ours []*gh.PullRequestComment) reviewPlan {
 }
 
 // commentTarget picks the lines for a group's comment: the lines of its fix
-// when they are in the diff exactly as on disk (so the suggestion applies),
-// else its anchor.
-func (r *run) commentTarget(g review.Group) (review.Lines, *review.Suggestion) {
+// when the change added one of them and they are in the diff exactly as on
+// disk (so the suggestion applies); else the first line of the finding the
+// change added, with no suggestion. Zero when the change added none of its
+// lines: the finding is only near the change. fixKey is the same for
+// groups whose fix is the same edit of the same resource.
+func (r *run) commentTarget(g review.Group) (at review.Lines, sg *review.Suggestion, fixKey string) {
 	p := g.Primary()
 	if p.Finding.Fix != nil && !p.Anchor.IsZero() {
-		if sg, err := review.LineSuggestion(r.report.Sources, p.Finding, r.scope); err == nil && sg.MatchesDiff(r.scope) {
-			return sg.Lines, &sg
+		if s, err := review.LineSuggestion(r.report.Sources, p.Finding, r.scope); err == nil {
+			fixKey = strings.Join([]string{p.Finding.Resource, s.Lines.Path, fmt.Sprint(s.Lines.Start, s.Lines.End), s.Text}, "\x00")
+			if s.MatchesDiff(r.scope) && r.scope.HasAdded(s.Lines) {
+				return s.Lines, &s, fixKey
+			}
 		}
 	}
-	return g.Anchor(), nil
+	at = g.Anchor()
+	if !r.scope.HasAdded(at) {
+		at = r.scope.FirstAdded(g)
+	}
+	return at, nil, fixKey
 }
 
-func (r *run) draft(g review.Group, at review.Lines, sg *review.Suggestion) *gh.DraftReviewComment {
-	c := &gh.DraftReviewComment{
+func (r *run) draft(c *reviewComment) *gh.DraftReviewComment {
+	at := c.at
+	d := &gh.DraftReviewComment{
 		Path: new(at.Path),
 		Side: new("RIGHT"),
 		Line: new(at.End),
-		Body: new(r.commentBody(g, at, sg)),
+		Body: new(r.commentBody(c.groups[0], at, c.sg, c.groups[1:])),
 	}
 	if at.Start < at.End {
-		c.StartLine = new(at.Start)
-		c.StartSide = new("RIGHT")
+		d.StartLine = new(at.Start)
+		d.StartSide = new("RIGHT")
 	}
-	return c
+	return d
 }
 
 // commentBody renders one review comment. Every piece that comes from the
 // pull request goes through Text or Code; the suggestion sits in a code
 // fence longer than any backtick run in it.
-func (r *run) commentBody(g review.Group, at review.Lines, sg *review.Suggestion) string {
+func (r *run) commentBody(g review.Group, at review.Lines, sg *review.Suggestion, sameFix []review.Group) string {
 	p := g.Primary()
 	f := p.Finding
 	var b strings.Builder
@@ -187,6 +226,13 @@ func (r *run) commentBody(g review.Group, at review.Lines, sg *review.Suggestion
 			fmt.Fprintf(&b, " and %d more", len(inst)-len(shown))
 		}
 		b.WriteString("\n")
+	}
+	if len(sameFix) > 0 {
+		b.WriteString("**The same fix also addresses:**\n")
+		for _, o := range sameFix {
+			of := o.Primary().Finding
+			fmt.Fprintf(&b, "- %s %s — %s\n", severityLabel(o.Severity()), Link(of.RuleID, of.DocURL()), Text(of.Title))
+		}
 	}
 	if at.Path == p.Path && (f.Range.Start.Line != at.Start || max(f.Range.End.Line, f.Range.Start.Line) != at.End) && sg == nil {
 		fmt.Fprintf(&b, "**Lines:** %s\n", r.links.location(p.Path, f.Range))
@@ -231,7 +277,8 @@ func (r *run) reviewBody(plan reviewPlan) string {
 	if len(plan.left) > 0 {
 		s := r.summary(false)
 		s.In, s.Out = plan.left, nil
-		w := &budget{limit: MaxCommentBody - footerRoom - b.Len()}
+		s.MaxGroups = MaxSummaryGroups
+		w := &budget{limit: MaxSummaryBody - footerRoom - b.Len()}
 		s.writeGroups(w, fmt.Sprintf("%d not commented on a line", review.CountItems(plan.left)), plan.left, true, true)
 		b.WriteString("\n" + w.b.String())
 		if w.omitted > 0 {

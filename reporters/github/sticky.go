@@ -2,6 +2,8 @@ package github
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 
 	gh "github.com/google/go-github/v91/github"
@@ -91,6 +93,58 @@ func (r *run) addLabels(ctx context.Context, labels []string) error {
 	}
 	if _, _, err := r.cli.Issues.AddLabelsToIssue(ctx, r.rc.Owner, r.rc.Repo, r.rc.PR, labels); err != nil {
 		return apiError("add labels", err, r.token)
+	}
+	return nil
+}
+
+// removeClearedLabels removes the owners rules' labels that no longer apply
+// (the condition that added them cleared), but only those this tool added:
+// a label is removed when its last "labeled" event on the pull request is
+// by the account this run posts as, so a label a person added stays.
+func (r *run) removeClearedLabels(ctx context.Context, keep []string) error {
+	var stale []string
+	for _, rule := range r.opts.Owners {
+		for _, l := range rule.Labels {
+			if !slices.Contains(keep, l) && !slices.Contains(stale, l) {
+				stale = append(stale, l)
+			}
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	// The last label event of each stale label: who set it, if it is set.
+	last := map[string]*gh.IssueEvent{}
+	opt := &gh.ListOptions{PerPage: 100}
+	for {
+		evs, resp, err := r.cli.Issues.ListIssueEvents(ctx, r.rc.Owner, r.rc.Repo, r.rc.PR, opt)
+		if err != nil {
+			return apiError("list pull request events", err, r.token)
+		}
+		for _, e := range evs {
+			if (e.GetEvent() == "labeled" || e.GetEvent() == "unlabeled") && slices.Contains(stale, e.GetLabel().GetName()) {
+				last[e.GetLabel().GetName()] = e
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	for _, l := range stale {
+		e := last[l]
+		if e == nil || e.GetEvent() != "labeled" {
+			continue
+		}
+		if ours, err := r.isOurs(ctx, e.GetActor()); err != nil {
+			return err
+		} else if !ours {
+			continue
+		}
+		if _, err := r.cli.Issues.RemoveLabelForIssue(ctx, r.rc.Owner, r.rc.Repo, r.rc.PR, l); err != nil {
+			return apiError("remove label", err, r.token)
+		}
+		r.res.Notes = append(r.res.Notes, "Removed the label "+strconv.Quote(l)+": its condition no longer holds.")
 	}
 	return nil
 }

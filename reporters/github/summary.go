@@ -22,6 +22,15 @@ const (
 	MaxStepSummary = 1 << 20
 )
 
+// Caps of the summaries people read on the pull request (the sticky
+// comment and the check run): a summary that runs to GitHub's 64 KB limit
+// for a one-file change is not read. The job summary keeps everything and
+// the capped ones link to it.
+const (
+	MaxSummaryBody   = 16 << 10
+	MaxSummaryGroups = 20
+)
+
 // Status of an in-scope group, shown in the summary table. Trusted text.
 const (
 	statusCommented     = "commented"
@@ -52,6 +61,9 @@ type summary struct {
 	Prefix   string // scanned root relative to the repository root
 	FullURL  string // where the full report is
 	Limit    int
+	// MaxGroups caps the rows of each findings table, most severe kept;
+	// 0 means no cap.
+	MaxGroups int
 }
 
 // linker builds links to lines in the repository at one commit.
@@ -268,7 +280,13 @@ func (s summary) writeGroups(w *budget, title string, gs []review.Group, withSta
 		w.omitted += len(gs)
 		return
 	}
-	for i, g := range review.BySeverity(gs) {
+	sorted := review.BySeverity(gs)
+	capped := 0
+	if s.MaxGroups > 0 && len(sorted) > s.MaxGroups {
+		capped = len(sorted) - s.MaxGroups
+		sorted = sorted[:s.MaxGroups]
+	}
+	for i, g := range sorted {
 		p := g.Primary()
 		f := p.Finding
 		row := fmt.Sprintf("| %s | %s | %s | %s | %s |", severityLabel(g.Severity()), Link(f.RuleID, f.DocURL()),
@@ -277,9 +295,16 @@ func (s summary) writeGroups(w *budget, title string, gs []review.Group, withSta
 			row += " " + Text(s.Status[g.Fingerprint()]) + " |"
 		}
 		if !w.write(row + "\n") {
-			w.omitted += len(gs) - i
+			w.omitted += len(sorted) - i
 			break
 		}
+	}
+	if capped > 0 {
+		more := fmt.Sprintf("\nand %d more (less severe)", capped)
+		if s.FullURL != "" {
+			more += " — full report: " + Link("job summary", s.FullURL)
+		}
+		w.write(more + "\n")
 	}
 	if folded {
 		w.write("\n</details>\n")
@@ -321,7 +346,11 @@ func (s summary) writeIgnored(w *budget) {
 			w.omitted += len(ignored)
 			return
 		}
-		for i, f := range ignored {
+		rows := ignored
+		if s.MaxGroups > 0 && len(rows) > s.MaxGroups {
+			rows = rows[:s.MaxGroups]
+		}
+		for i, f := range rows {
 			sp := f.Suppressed
 			by := Text(sp.Kind)
 			if sp.Range.File != "" {
@@ -330,9 +359,12 @@ func (s summary) writeIgnored(w *budget) {
 			row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n", Link(f.RuleID, f.DocURL()),
 				s.Links.location(s.repoPath(f.Range.File), f.Range), Code(f.Resource), by, Text(Truncate(sp.Reason, 200)), Text(sp.Expires))
 			if !w.write(row) {
-				w.omitted += len(ignored) - i
+				w.omitted += len(rows) - i
 				break
 			}
+		}
+		if more := len(ignored) - len(rows); more > 0 {
+			w.write(fmt.Sprintf("\nand %d more ignored; the job summary lists them all.\n", more))
 		}
 		w.write("\n</details>\n\n")
 	}

@@ -22,9 +22,13 @@ import (
 // OwnerRule says who must act on findings at or above Severity in files
 // matching Paths: the `owners:` rules of .tfreview.yaml.
 type OwnerRule struct {
-	// Severity is the lowest severity the rule applies to; SeverityUnknown
-	// means any.
+	// Severity is the lowest severity the rule applies to (a floor);
+	// SeverityUnknown means any.
 	Severity finding.Severity `json:"severity,omitempty" yaml:"severity,omitempty"`
+	// MaxSeverity is the highest severity the rule applies to;
+	// SeverityUnknown means no ceiling. Severity == MaxSeverity matches one
+	// severity exactly (`severity: HIGH..HIGH` in .tfreview.yaml).
+	MaxSeverity finding.Severity `json:"max_severity,omitempty" yaml:"max_severity,omitempty"`
 	// Paths are doublestar globs relative to the repository root
 	// (services/payments/**); empty means any file.
 	Paths []string `json:"paths,omitempty" yaml:"paths,omitempty"`
@@ -50,6 +54,9 @@ func (r OwnerRule) Validate() error {
 		if strings.TrimSpace(l) == "" || len(l) > 50 || strings.ContainsAny(l, "\r\n") {
 			return fmt.Errorf("owners: bad label %q (1-50 characters, one line)", l)
 		}
+	}
+	if r.MaxSeverity != finding.SeverityUnknown && r.MaxSeverity < r.Severity {
+		return fmt.Errorf("owners: severity range %s..%s is empty", r.Severity, r.MaxSeverity)
 	}
 	if len(r.Mention) == 0 && len(r.Labels) == 0 {
 		return fmt.Errorf("owners: rule for %v names nobody to mention and no label", r.Paths)
@@ -136,6 +143,9 @@ func applyRules(gs []Group, rules []OwnerRule) Owners {
 
 func (r OwnerRule) matches(g Group) bool {
 	if r.Severity != finding.SeverityUnknown && g.Severity() < r.Severity {
+		return false
+	}
+	if r.MaxSeverity != finding.SeverityUnknown && g.Severity() > r.MaxSeverity {
 		return false
 	}
 	if len(r.Paths) == 0 {

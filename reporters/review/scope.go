@@ -196,3 +196,43 @@ func (s *Scope) DiffLine(p string, n int) (string, bool) {
 	}
 	return dl.Content, true
 }
+
+// HasAdded reports whether any line of l was added by the change (not a
+// context line around it).
+func (s *Scope) HasAdded(l Lines) bool {
+	if l.IsZero() {
+		return false
+	}
+	for n := l.Start; n <= max(l.End, l.Start); n++ {
+		if dl := s.df.DiffLine(l.Path, n); dl != nil && dl.Type == diff.LineAdded {
+			return true
+		}
+	}
+	return false
+}
+
+// FirstAdded returns the first added line among the group's lines: each
+// instance's range, then the module calls that reach it. Zero when the
+// change added none of them (the finding is only near the change).
+func (s *Scope) FirstAdded(g Group) Lines {
+	for _, it := range g.Items {
+		if l := s.firstAdded(it.Path, it.Finding.Range); !l.IsZero() {
+			return l
+		}
+		for _, cs := range it.Finding.CallSites {
+			if l := s.firstAdded(s.RepoPath(cs.Range.File), cs.Range); !l.IsZero() {
+				return l
+			}
+		}
+	}
+	return Lines{}
+}
+
+func (s *Scope) firstAdded(p string, r finding.Range) Lines {
+	for n := r.Start.Line; n > 0 && n <= max(r.End.Line, r.Start.Line); n++ {
+		if dl := s.df.DiffLine(p, n); dl != nil && dl.Type == diff.LineAdded {
+			return Lines{Path: p, Start: n, End: n}
+		}
+	}
+	return Lines{}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,8 +43,12 @@ type Server struct {
 	Reviews        []Review
 	CheckRuns      map[int64][]map[string]any
 	Labels         []string
-	Requests       []Request
-	PageSize       int
+	// LabelEvents is the pull request's label history (GET
+	// /issues/{n}/events): adding and removing labels through the API
+	// appends to it as Bot; a test adds a person's events itself.
+	LabelEvents []LabelEvent
+	Requests    []Request
+	PageSize    int
 }
 
 // File is an entry of GET /pulls/{n}/files.
@@ -67,6 +72,40 @@ type Comment struct {
 		Type  string `json:"type"`
 	} `json:"user"`
 	HTMLURL string `json:"html_url"`
+}
+
+// LabelEvent is a "labeled" or "unlabeled" issue event.
+type LabelEvent struct {
+	Event string `json:"event"`
+	Actor struct {
+		Login string `json:"login"`
+		Type  string `json:"type"`
+	} `json:"actor"`
+	Label struct {
+		Name string `json:"name"`
+	} `json:"label"`
+}
+
+// AddLabelEvent records a label change by login (a person when it is not
+// Bot) and applies it to Labels.
+func (f *Server) AddLabelEvent(event, label, login string) {
+	e := LabelEvent{Event: event}
+	e.Actor.Login, e.Actor.Type = login, "User"
+	if login == f.Bot {
+		e.Actor.Type = f.botType()
+	}
+	e.Label.Name = label
+	f.LabelEvents = append(f.LabelEvents, e)
+	if event == "labeled" {
+		f.Labels = append(f.Labels, label)
+		return
+	}
+	for i, l := range f.Labels {
+		if l == label {
+			f.Labels = append(f.Labels[:i], f.Labels[i+1:]...)
+			break
+		}
+	}
 }
 
 // Review is the body of POST /pulls/{n}/reviews.
@@ -222,7 +261,17 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case req.Method == "POST" && rest == issuePath+"/labels":
 		var ls []string
 		mustUnmarshal(f.t, body, &ls)
-		f.Labels = append(f.Labels, ls...)
+		for _, l := range ls {
+			if !slices.Contains(f.Labels, l) { // adding a label that is on changes nothing
+				f.AddLabelEvent("labeled", l, f.Bot)
+			}
+		}
+		writeJSON(w, 200, []map[string]any{})
+	case req.Method == "GET" && rest == issuePath+"/events":
+		f.writePage(w, req, f.LabelEvents)
+	case req.Method == "DELETE" && strings.HasPrefix(rest, issuePath+"/labels/"):
+		name := strings.TrimPrefix(rest, issuePath+"/labels/") // Path is already unescaped
+		f.AddLabelEvent("unlabeled", name, f.Bot)
 		writeJSON(w, 200, []map[string]any{})
 	case req.Method == "POST" && rest == "/check-runs":
 		id := f.id()
@@ -296,6 +345,8 @@ func (f *Server) writePage(w http.ResponseWriter, req *http.Request, all any) {
 	case []*Comment:
 		writePage(f, w, req, v)
 	case []File:
+		writePage(f, w, req, v)
+	case []LabelEvent:
 		writePage(f, w, req, v)
 	}
 }
