@@ -151,9 +151,6 @@ func (p Plan) Count(a Action) int {
 	return n
 }
 
-// Changed reports whether the run changes anything.
-func (p Plan) Changed() bool { return len(p.Changes) > p.Count(Unchanged) }
-
 // Write prints the plan for --dry-run: one line per change that does
 // something, then the counts. Text from findings is quoted with %q, so a
 // crafted name cannot forge lines.

@@ -299,12 +299,6 @@ func setFix(p *tfmodel.Project, b *tfmodel.Block, path []string, v cty.Value, de
 	})
 }
 
-// setRawFix is setFix with the value written as raw HCL (a reference).
-func setRawFix(p *tfmodel.Project, b *tfmodel.Block, path []string, tokens hclwrite.Tokens, desc string) (*finding.Fix, string) {
-	return editFix(p, b, path, desc, func(body *hclwrite.Body, name string) {
-		body.SetAttributeRaw(name, tokens)
-	})
-}
 
 func editFix(p *tfmodel.Project, b *tfmodel.Block, path []string, desc string, set func(*hclwrite.Body, string)) (*finding.Fix, string) {
 	if reason := nonLiteralAt(b, path); reason != "" {

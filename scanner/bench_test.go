@@ -120,7 +120,12 @@ func BenchmarkLoadEvaluate(b *testing.B) {
 // modules.
 func BenchmarkBuiltinRules(b *testing.B) {
 	dir := benchDir(b)
-	res, err := ScanProject(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, Engines: []string{EngineBuiltin}})
+	s, err := New(Options{Paths: []string{dir}, BaseDir: dir, Engines: []string{EngineBuiltin}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	res, err := s.ScanProject(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -105,7 +105,8 @@ func (w *evalProc) stop() {
 	w.stdin.Close()
 	for range w.replies {
 	}
-	w.cmd.Wait()
+	// Killed: the exit status says nothing more.
+	_ = w.cmd.Wait()
 }
 
 // exited waits for a worker whose output ended by itself and says why.

@@ -19,8 +19,10 @@ func killChild(cmd *exec.Cmd) {
 	if cmd.Process == nil {
 		return
 	}
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	cmd.Process.Kill()
+	// The process group first (anything the worker started), then the
+	// worker itself; either may be gone already, which is the point.
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Process.Kill()
 }
 
 // residentBytes is the resident set size of process pid (/proc/PID/statm).

@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -55,7 +56,14 @@ func FuzzLoad(f *testing.F) {
 		// are evaluated in killable workers: an evaluation given up on
 		// stops, and cannot slow the next input down.
 		watchdog := time.AfterFunc(8*time.Second, func() { panic(fmt.Sprintf("scan of %s hangs on %q", name, data)) })
-		rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, WorkerCommand: testWorkerCommand(t),
+		// Seeds (a plain go test run) are known inputs that finish fast:
+		// in-process, they skip starting two workers that each compile
+		// the checks. Fuzzing uses the workers.
+		var workers []string
+		if fuzzing() {
+			workers = testWorkerCommand(t)
+		}
+		rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, WorkerCommand: workers,
 			Limits: Limits{MaxInstances: 50, MaxEvalTime: 2 * time.Second, MaxEvalMemory: 512 << 20}})
 		watchdog.Stop()
 		if err != nil {
@@ -116,4 +124,10 @@ func FuzzIgnores(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzing reports whether the test binary runs with -test.fuzz.
+func fuzzing() bool {
+	f := flag.Lookup("test.fuzz")
+	return f != nil && f.Value.String() != ""
 }

@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"context"
 	"os"
 	"testing"
 )
@@ -21,4 +22,15 @@ func testWorkerCommand(t testing.TB) []string {
 		t.Fatal(err)
 	}
 	return WorkerCommand(exe)
+}
+
+// ScanProject runs one scan with opts and also returns the evaluated
+// projects (the tests' shorthand for New, ScanProject, Close).
+func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
+	s, err := New(opts)
+	if err != nil {
+		return &ScanResult{}, err
+	}
+	defer s.Close()
+	return s.ScanProject(ctx)
 }

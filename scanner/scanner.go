@@ -232,19 +232,12 @@ func withDefaults(l Limits) Limits {
 
 // Scan runs one scan with opts and returns its report.
 func Scan(ctx context.Context, opts Options) (finding.Report, error) {
-	res, err := ScanProject(ctx, opts)
-	return res.Report, err
-}
-
-// ScanProject runs one scan with opts and also returns the evaluated
-// projects.
-func ScanProject(ctx context.Context, opts Options) (*ScanResult, error) {
 	s, err := New(opts)
 	if err != nil {
-		return &ScanResult{}, err
+		return finding.Report{}, err
 	}
 	defer s.Close()
-	return s.ScanProject(ctx)
+	return s.Scan(ctx)
 }
 
 // Scan runs a scan and returns its report.
@@ -280,7 +273,8 @@ func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
 	if opts.engineOn(EngineTrivy) {
 		// The checks' metadata, for the report, is prepared on its own
 		// goroutine while the scan runs.
-		go TrivyChecks(opts.ChecksBundle)
+		// Its errors come back when rulesOf asks for the metadata.
+		go func() { _, _ = TrivyChecks(opts.ChecksBundle) }()
 	}
 	res := &ScanResult{Report: finding.Report{Root: base}}
 	rep := &res.Report
@@ -473,7 +467,7 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 			// of a small one): it runs on its own goroutine while root
 			// modules are evaluated, and the first root module to need it
 			// waits.
-			go s.engines.get(*eopts)
+			go func() { _, _ = s.engines.get(*eopts) }() // errors: on first use
 			engine = func() (*trivyadapter.Engine, error) { return s.engines.get(*eopts) }
 		}
 		err = forEachRoot(ctx, len(roots), func(i int) error {

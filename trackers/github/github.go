@@ -202,7 +202,7 @@ func (t *Tracker) create(ctx context.Context, c lifecycle.Change) (lifecycle.Tic
 	labels := append([]string{Label}, g.Route.Labels...)
 	req := gh.CreateIssueRequest{
 		Title:     Title(*g),
-		Body:      gh.Ptr(Body(*g, t.permalinks(c.Commit))),
+		Body:      new(Body(*g, t.permalinks(c.Commit))),
 		Labels:    labels,
 		Assignees: slices.Clone(g.Route.Assignees),
 	}
@@ -234,9 +234,9 @@ func (t *Tracker) create(ctx context.Context, c lifecycle.Change) (lifecycle.Tic
 // routed labels; it never removes labels people added.
 func (t *Tracker) edit(ctx context.Context, c lifecycle.Change, state string) (lifecycle.Ticket, error) {
 	g := c.Group
-	req := gh.UpdateIssueRequest{Title: gh.Ptr(Title(*g)), Body: gh.Ptr(Body(*g, t.permalinks(c.Commit)))}
+	req := gh.UpdateIssueRequest{Title: new(Title(*g)), Body: new(Body(*g, t.permalinks(c.Commit)))}
 	if state != "" {
-		req.State = gh.Ptr(state)
+		req.State = new(state)
 	}
 	var is *gh.Issue
 	err := t.retry(ctx, func() (*gh.Response, error) {
@@ -273,10 +273,10 @@ func (t *Tracker) close(ctx context.Context, c lifecycle.Change, comment, reason
 			return *c.Ticket, fmt.Errorf("add label: %w", err)
 		}
 	}
-	req := gh.UpdateIssueRequest{State: gh.Ptr("closed"), StateReason: gh.Ptr(reason)}
+	req := gh.UpdateIssueRequest{State: new("closed"), StateReason: new(reason)}
 	if c.Group != nil {
 		// Keep the body current, so a closed ticket shows what was accepted.
-		req.Body = gh.Ptr(Body(*c.Group, t.permalinks(c.Commit)))
+		req.Body = new(Body(*c.Group, t.permalinks(c.Commit)))
 	}
 	if err := t.retry(ctx, func() (*gh.Response, error) {
 		_, resp, err := t.cli.Issues.Update(ctx, t.owner, t.repo, number(c.Ticket), req)
