@@ -299,7 +299,6 @@ func setFix(p *tfmodel.Project, b *tfmodel.Block, path []string, v cty.Value, de
 	})
 }
 
-
 func editFix(p *tfmodel.Project, b *tfmodel.Block, path []string, desc string, set func(*hclwrite.Body, string)) (*finding.Fix, string) {
 	if reason := nonLiteralAt(b, path); reason != "" {
 		return nil, reason
