@@ -83,6 +83,10 @@ type Options struct {
 	// those root modules and the local modules they call. --new-since scans
 	// the base this way.
 	OnlyRoots []string
+	// PlanFile, when set, is a plan in JSON (terraform show -json): its
+	// planned values are checked instead of the evaluated source, and the
+	// one scanned path is the source tree findings are mapped back to.
+	PlanFile string
 	// Now is today's date for ignore expiry; time.Now if zero.
 	Now    time.Time
 	Logger *slog.Logger
@@ -290,6 +294,9 @@ func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
 	}
 	slices.Sort(rep.Stats.Engines)
 
+	if opts.PlanFile != "" && len(paths) > 1 {
+		return res, fmt.Errorf("--plan takes one source directory, got %d", len(paths))
+	}
 	var all []finding.Finding
 	var directives []*ignoreDirective
 	for _, p := range paths {
@@ -310,7 +317,13 @@ func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
 		}
 		prefix = filepath.ToSlash(prefix)
 		firstNote := len(rep.Notes)
-		fs, ds, proj, err := s.scanPath(ctx, abs, prefix, opts, selected, rep)
+		scan := s.scanPath
+		if opts.PlanFile != "" {
+			scan = func(ctx context.Context, abs, _ string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
+				return s.scanPlan(ctx, abs, opts, selected, rep)
+			}
+		}
+		fs, ds, proj, err := scan(ctx, abs, prefix, opts, selected, rep)
 		if err != nil {
 			return res, err
 		}

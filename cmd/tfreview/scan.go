@@ -44,6 +44,7 @@ type optionFlags struct {
 	skipDirs, skipFiles []string
 	downloadModules     bool
 	checksBundle        string
+	planFile            string
 	allowOutsideRoot    bool
 	requireIgnoreReason bool
 	debug               bool
@@ -67,6 +68,7 @@ func addOptionFlags(fl *pflag.FlagSet, f *optionFlags) {
 	fl.StringSliceVar(&f.skipFiles, "skip-files", nil, "file globs not to scan")
 	fl.BoolVar(&f.downloadModules, "download-modules", false, "download remote module sources (off: nothing is downloaded unless asked)")
 	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
+	fl.StringVar(&f.planFile, "plan", "", "check this plan (terraform show -json output) instead of evaluating the source; PATH is the source its findings are mapped to")
 	fl.BoolVar(&f.allowOutsideRoot, "allow-outside-root", false, "let paths in the config file (var_files) lead outside the directory holding it")
 	fl.BoolVar(&f.requireIgnoreReason, "require-ignore-reason", false, "report ignore comments that give no reason")
 	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
@@ -265,6 +267,7 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 		Vars:                vars,
 		AllowDownloads:      f.downloadModules,
 		ChecksBundle:        f.checksBundle,
+		PlanFile:            f.planFile,
 		MinSeverity:         minSev,
 		RequireIgnoreReason: f.requireIgnoreReason || cfg.RequireIgnoreReason,
 		RulesConfig:         cfg.Rules,

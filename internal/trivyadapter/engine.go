@@ -14,7 +14,6 @@ import (
 	"github.com/aquasecurity/trivy/pkg/iac/rego"
 	"github.com/aquasecurity/trivy/pkg/iac/scan"
 	"github.com/aquasecurity/trivy/pkg/iac/scanners/options"
-	"github.com/aquasecurity/trivy/pkg/iac/scanners/terraform/executor"
 	"github.com/aquasecurity/trivy/pkg/iac/severity"
 
 	"github.com/tfreview/tfreview/finding"
@@ -108,8 +107,7 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 // failed and Trivy-ignored results as findings; tfreview applies ignores
 // itself, for both engines alike.
 func (e *Engine) Scan(ctx context.Context, root *Root) ([]finding.Finding, error) {
-	ex := executor.New(executor.OptionWithRegoScanner(e.rs))
-	results, err := ex.Execute(ctx, root.modules, root.Dir)
+	results, err := runChecks(ctx, e.rs, root.modules, root.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("trivy checks on %s: %w", root.Dir, err)
 	}

@@ -1,0 +1,4 @@
+module "bucket" {
+  source = "../bucket"
+  copies = 2
+}
