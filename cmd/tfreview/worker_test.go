@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/tfreview/tfreview/scanner"
@@ -13,5 +14,10 @@ func TestMain(m *testing.M) {
 	if scanner.IsWorkerInvocation(os.Args) {
 		os.Exit(scanner.RunWorker())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	// The binary the end-to-end tests built (about 100 MB) goes with them.
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
 }
