@@ -74,7 +74,7 @@ type Root struct {
 // from fsys. LoadRoot only reads sources, so root modules of one scan can be
 // loaded concurrently.
 func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]byte, opts LoadOptions) (*Root, error) {
-	silenceTrivyDefaultLogger()
+	patchTrivy()
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))

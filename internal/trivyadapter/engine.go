@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	checks "github.com/aquasecurity/trivy-checks"
 	"github.com/aquasecurity/trivy/pkg/iac/rego"
@@ -72,20 +71,10 @@ func regoOptions(opts EngineOptions) ([]options.ScannerOption, fs.FS) {
 	}, nil
 }
 
-// skipRuleRegistration stops rego.NewScanner from parsing and compiling
-// every embedded check a second time, once per process, to fill Trivy's
-// global rules registry (rego.LoadAndRegister). Nothing on tfreview's path
-// reads that registry: results carry the metadata of the check that
-// produced them, and the checks listing parses the checks itself. It was a
-// third of the start-up cost of every scan.
-var skipRuleRegistration = sync.OnceFunc(func() {
-	rego.LoadAndRegister = func() {}
-})
 
 // NewEngine compiles the checks.
 func NewEngine(opts EngineOptions) (*Engine, error) {
-	silenceTrivyDefaultLogger()
-	skipRuleRegistration()
+	patchTrivy()
 	if opts.ChecksBundle != "" {
 		bundle, err := loadDir(opts.ChecksBundle)
 		if err != nil {
