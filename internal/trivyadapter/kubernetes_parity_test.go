@@ -1,0 +1,80 @@
+//go:build goexperiment.jsonv2
+
+// Trivy's Kubernetes scanner (its YAML parser) needs the jsonv2
+// experiment to build, so this comparison runs with
+//
+//	GOEXPERIMENT=jsonv2 go test ./internal/trivyadapter -run TestKubernetesYAMLParityWithTrivy
+
+package trivyadapter
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aquasecurity/trivy/pkg/iac/rego"
+	"github.com/aquasecurity/trivy/pkg/iac/scanners/kubernetes"
+)
+
+// TestKubernetesYAMLParityWithTrivy runs Trivy's own Kubernetes scanner
+// (what `trivy config` runs on YAML) and tfreview's path over the same
+// manifests: both must report the same set of (ID, file, line).
+func TestKubernetesYAMLParityWithTrivy(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "kubernetes", "manifests")
+	fsys := os.DirFS(dir)
+	trivy := kubernetes.NewScanner(rego.WithEmbeddedPolicies(true), rego.WithEmbeddedLibraries(true))
+	results, err := trivy.ScanFS(t.Context(), fsys, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, r := range results.GetFailed() {
+		want = append(want, fmt.Sprintf("%s %s:%d", r.Rule().ID, r.Range().GetFilename(), r.Range().GetStartLine()))
+	}
+	e, err := NewKubernetesEngine(KubernetesOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			return err
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		objs, err := ParseKubernetesYAML(p, src)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			// Without the source: trivy config applies no inline ignores
+			// to Kubernetes YAML, tfreview does (tested on its own).
+			fs, err := e.Scan(t.Context(), o, nil)
+			if err != nil {
+				return err
+			}
+			for _, f := range fs {
+				got = append(got, fmt.Sprintf("%s %s:%d", f.RuleID, f.Range.File, f.Range.Start.Line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if len(want) < 10 {
+		t.Fatalf("Trivy reported only %d findings on the fixture: %v", len(want), want)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("tfreview and Trivy differ\ntfreview: %v\ntrivy:    %v", got, want)
+	}
+	t.Logf("%d findings, equal", len(got))
+}
