@@ -151,6 +151,12 @@ var (
 // Kubernetes parser does and returns those that are Kubernetes objects
 // (a map with apiVersion and kind); others are skipped. A document that
 // does not parse fails the file, with its line in the file.
+//
+// Unlike Trivy v0.74.0, each document's offset counts the "---" lines
+// before it: Trivy's parser leaves them out (except a leading one), so
+// its findings in the second and later documents of a file are one line
+// early per separator (worth sending upstream: parser.Parse should add
+// one line per separator it splits on).
 func ParseKubernetesYAML(file string, src []byte) ([]KubernetesObject, error) {
 	var out []KubernetesObject
 	offset := 0
@@ -174,7 +180,8 @@ func ParseKubernetesYAML(file string, src []byte) ([]KubernetesObject, error) {
 				out = append(out, KubernetesObject{File: file, Content: content, Offset: offset})
 			}
 		}
-		offset += countLines(part)
+		// The part's lines and the separator line after it.
+		offset += strings.Count(part, "\n") + 1
 	}
 	return out, nil
 }
@@ -262,18 +269,6 @@ func yamlValue(file string, n *yaml.Node, start int) (any, int, error) {
 	}
 	// Nulls, timestamps, binary and aliases: no value the checks read.
 	return nil, n.Line, nil
-}
-
-// countLines is Trivy's Kubernetes parser's line count of a document.
-func countLines(s string) int {
-	if s == "" {
-		return 1
-	}
-	n := strings.Count(s, "\n")
-	if s[len(s)-1] != '\n' {
-		n++
-	}
-	return n
 }
 
 // Scan runs the checks over one object and returns its failed results as

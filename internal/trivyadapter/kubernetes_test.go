@@ -29,8 +29,8 @@ func TestKubernetesYAMLParseErrorLine(t *testing.T) {
 	if !ok {
 		t.Fatalf("err = %v, want a YAMLParseError", err)
 	}
-	if pe.File != "bad.yaml" || pe.Line < 7 {
-		t.Errorf("parse error at %s:%d, want bad.yaml, line 7 or after (the second document)", pe.File, pe.Line)
+	if pe.File != "bad.yaml" || pe.Line < 6 {
+		t.Errorf("parse error at %s:%d, want bad.yaml, line 6 or after (the second document)", pe.File, pe.Line)
 	}
 }
 
@@ -115,5 +115,36 @@ func TestKubernetesYAMLTrivyIgnoreComment(t *testing.T) {
 	}
 	if !with["KSV-0017"] {
 		t.Error("the ignore comment dropped KSV-0017 too")
+	}
+}
+
+// TestKubernetesYAMLLinesInLaterDocuments: a finding in the third
+// document of a file is at its line in the file (Trivy v0.74.0 reports
+// it two lines early, one per separator before it).
+func TestKubernetesYAMLLinesInLaterDocuments(t *testing.T) {
+	src := "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      image: busybox:1.36\n"
+	objs, err := ParseKubernetesYAML("m.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewKubernetesEngine(KubernetesOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, o := range objs {
+		fs, err := e.Scan(t.Context(), o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if f.RuleID == "KSV-0010" {
+				lines = append(lines, f.Range.Start.Line)
+			}
+		}
+	}
+	// hostPID is in the pod spec, which starts at "spec:" (line 15).
+	if !slices.Equal(lines, []int{15}) {
+		t.Errorf("KSV-0010 at lines %v, want [15]", lines)
 	}
 }
