@@ -571,11 +571,18 @@ func KSVCounterparts(f finding.Finding) []string {
 	case "TFR-K8S-012":
 		return []string{"KSV-0024"}
 	case "TFR-K8S-013":
-		return []string{"KSV-0104"}
+		// Unconfined (KSV-0104) or not set (KSV-0030).
+		return []string{"KSV-0104", "KSV-0030"}
 	case "TFR-K8S-014":
 		return []string{"KSV-0111"}
 	case "TFR-K8S-015":
-		return []string{"KSV-0044", "KSV-0045", "KSV-0046"}
+		switch {
+		case strings.Contains(msg, `verb "*"`):
+			return []string{"KSV-0045", "KSV-0044"}
+		case strings.Contains(msg, `resource "*"`):
+			return []string{"KSV-0046", "KSV-0044"}
+		}
+		return []string{"KSV-0044"}
 	}
 	return nil
 }

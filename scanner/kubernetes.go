@@ -217,27 +217,40 @@ func sameLines(a, b finding.Range) bool {
 // finding takes the built-in's precise location and fix, and its ID as an
 // alias; the built-in finding goes.
 func foldCovered(out, ksv []finding.Finding) []finding.Finding {
+	// The KSV finding of the same problem on the same resource: first one
+	// whose lines hold the built-in's, then any (a pod-level built-in
+	// finding, such as a missing seccomp profile, against Trivy's
+	// per-container one). Each KSV finding takes one built-in finding of
+	// a rule.
+	match := func(f finding.Finding, id string, near bool) *finding.Finding {
+		for i := range ksv {
+			k := &ksv[i]
+			if k.RuleID == id && k.Resource != "" && k.Resource == f.Resource && !slices.Contains(k.Aliases, f.RuleID) && (!near || within(f.Range, k.Range)) {
+				return k
+			}
+		}
+		return nil
+	}
 	kept := out[:0]
 	for _, f := range out {
-		ids := rules.KSVCounterparts(f)
 		folded := false
-		for _, id := range ids {
-			for i := range ksv {
-				k := &ksv[i]
-				if k.RuleID != id || k.Resource == "" || k.Resource != f.Resource || !within(f.Range, k.Range) || slices.Contains(k.Aliases, f.RuleID) {
-					continue
-				}
-				k.Range, k.AttributePath = f.Range, f.AttributePath
-				if f.Fix != nil {
-					k.Fix, k.NoFixReason = f.Fix, ""
-				} else if k.Fix == nil {
-					k.NoFixReason = f.NoFixReason
-				}
-				k.Aliases = append(k.Aliases, f.RuleID)
-				k.Aliases = append(k.Aliases, f.Aliases...)
-				folded = true
-				break
+		for _, id := range rules.KSVCounterparts(f) {
+			k := match(f, id, true)
+			if k == nil {
+				k = match(f, id, false)
 			}
+			if k == nil {
+				continue
+			}
+			k.Range, k.AttributePath = f.Range, f.AttributePath
+			if f.Fix != nil {
+				k.Fix, k.NoFixReason = f.Fix, ""
+			} else if k.Fix == nil {
+				k.NoFixReason = f.NoFixReason
+			}
+			k.Aliases = append(k.Aliases, f.RuleID)
+			k.Aliases = append(k.Aliases, f.Aliases...)
+			folded = true
 		}
 		if !folded {
 			kept = append(kept, f)

@@ -80,6 +80,16 @@ func TestKubernetesDeploymentHCLMatchesYAML(t *testing.T) {
 	if len(rbac) == 0 || !slices.Equal(rbac, rbacYAML) {
 		t.Errorf("HCL cluster role KSV IDs %v, YAML %v", rbac, rbacYAML)
 	}
+	var manifestPID bool
+	for _, f := range rep.Findings {
+		if f.RuleID == "KSV-0010" && f.Resource == "kubernetes_manifest.debug" {
+			// The hostPID attribute, where the built-in TFR-K8S-004 folded in put it.
+			manifestPID = f.Range.File == "main.tf" && f.Range.Start.Line == 53
+		}
+	}
+	if !manifestPID {
+		t.Error("kubernetes_manifest with hostPID: no KSV-0010 at hostPID (main.tf:53)")
+	}
 	if rep.Sources["manifests/web.yaml"] == nil {
 		t.Error("the YAML file is not in the report's sources")
 	}
@@ -117,9 +127,9 @@ func TestKubernetesYAMLParseErrorAndSizeLimit(t *testing.T) {
 	}
 }
 
-// TestKubernetesYAMLConfinedToRoot: a YAML symlink pointing out of the
+// TestHostileKubernetesYAMLSymlinkOutsideRoot: a YAML symlink (file or directory) pointing out of the
 // scanned directory is not read.
-func TestKubernetesYAMLConfinedToRoot(t *testing.T) {
+func TestHostileKubernetesYAMLSymlinkOutsideRoot(t *testing.T) {
 	outside := t.TempDir()
 	os.WriteFile(filepath.Join(outside, "secret.yaml"), []byte("apiVersion: v1\nkind: Pod\nspec:\n  hostPID: true\n  containers:\n    - name: x\n      image: x\n"), 0o644)
 	dir := t.TempDir()

@@ -40,3 +40,21 @@ resource "kubernetes_cluster_role_v1" "everything" {
     verbs      = ["*"]
   }
 }
+
+resource "kubernetes_manifest" "debug" {
+  manifest = {
+    apiVersion = "v1"
+    kind       = "Pod"
+    metadata = {
+      name      = "debug"
+      namespace = "web"
+    }
+    spec = {
+      hostPID = true
+      containers = [{
+        name  = "shell"
+        image = "busybox:1.36"
+      }]
+    }
+  }
+}
