@@ -24,7 +24,7 @@ func scanK8sFixture(t *testing.T, dir string, opts Options) finding.Report {
 func ksvIDs(fs []finding.Finding, keep func(finding.Finding) bool) []string {
 	var out []string
 	for _, f := range fs {
-		if strings.HasPrefix(f.RuleID, "KSV-") && keep(f) {
+		if strings.HasPrefix(f.RuleID, "KSV-") && f.Suppressed == nil && keep(f) {
 			out = append(out, f.RuleID)
 		}
 	}
@@ -138,5 +138,24 @@ func TestHostileKubernetesYAMLSymlinkOutsideRoot(t *testing.T) {
 	rep := scanK8sFixture(t, dir, Options{})
 	for _, f := range rep.Findings {
 		t.Errorf("finding from outside the root: %s %s", f.RuleID, f.Range.File)
+	}
+}
+
+// TestKubernetesHCLIgnoreCommentOnKSV: a tfreview:ignore comment in HCL
+// naming the KSV ID, or the retired built-in ID it folded, suppresses the
+// KSV finding on the Terraform-declared object.
+func TestKubernetesHCLIgnoreCommentOnKSV(t *testing.T) {
+	for _, id := range []string{"KSV-0017", "TFR-K8S-001"} {
+		dir := t.TempDir()
+		src := "resource \"kubernetes_pod\" \"p\" {\n  metadata {\n    name = \"p\"\n  }\n  spec {\n    container {\n      name  = \"c\"\n      image = \"busybox:1.36\"\n      security_context {\n        privileged = true # tfreview:ignore:" + id + " debug pod\n      }\n    }\n  }\n}\n"
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep := scanK8sFixture(t, dir, Options{})
+		for _, f := range rep.Findings {
+			if (f.HasID("KSV-0017") || f.HasID("TFR-K8S-001")) && f.Suppressed == nil {
+				t.Errorf("ignore naming %s: %s still reported at line %d", id, f.RuleID, f.Range.Start.Line)
+			}
+		}
 	}
 }

@@ -273,7 +273,8 @@ func yamlValue(file string, n *yaml.Node, start int) (any, int, error) {
 
 // Scan runs the checks over one object and returns its failed results as
 // findings. src, when not nil, is the object's YAML file: Trivy's inline
-// ignore comments in it (# trivy:ignore:KSV-0017) apply.
+// ignore comments in it (# trivy:ignore:KSV-0017) apply, and the findings
+// they cover come back marked Suppressed.
 func (e *KubernetesEngine) Scan(ctx context.Context, obj KubernetesObject, src []byte) ([]finding.Finding, error) {
 	content := obj.Content
 	if md, ok := content["__defsec_metadata"].(map[string]any); ok {
@@ -290,7 +291,7 @@ func (e *KubernetesEngine) Scan(ctx context.Context, obj KubernetesObject, src [
 	pod := slices.Contains(podKinds, obj.Kind())
 	var out []finding.Finding
 	for _, r := range results {
-		if r.Status() != scan.StatusFailed {
+		if r.Status() != scan.StatusFailed && r.Status() != scan.StatusIgnored {
 			continue
 		}
 		if pod && e.baseline != nil && !e.baseline[r.Rule().ID] && strings.HasPrefix(r.Rule().ID, "KSV") {
@@ -300,6 +301,11 @@ func (e *KubernetesEngine) Scan(ctx context.Context, obj KubernetesObject, src [
 		f.Resource, f.AttributePath, f.CallSites = "", "", nil
 		if f.Range.File == "" {
 			f.Range.File = obj.File
+		}
+		if r.Status() == scan.StatusIgnored {
+			// Kept, marked, as HCL findings under an ignore comment are:
+			// --show-ignored reports them.
+			f.Suppressed = &finding.Suppression{Kind: "trivy", Range: finding.Range{File: obj.File}}
 		}
 		out = append(out, f)
 	}
