@@ -37,8 +37,17 @@ func ksvIDs(fs []finding.Finding, keep func(finding.Finding) bool) []string {
 // KSV IDs as the same Deployment in YAML, at the HCL lines, with the
 // resource address; the built-in TFR-K8S findings are folded into them.
 func TestKubernetesDeploymentHCLMatchesYAML(t *testing.T) {
+	t.Run("in-process", func(t *testing.T) { testKubernetesDeploymentHCLMatchesYAML(t, Options{}) })
+	// Root modules evaluated in worker processes: the model comes back
+	// over the wire.
+	t.Run("workers", func(t *testing.T) {
+		testKubernetesDeploymentHCLMatchesYAML(t, Options{WorkerCommand: testWorkerCommand(t)})
+	})
+}
+
+func testKubernetesDeploymentHCLMatchesYAML(t *testing.T, opts Options) {
 	dir, _ := filepath.Abs(filepath.Join("..", "testdata", "kubernetes"))
-	rep := scanK8sFixture(t, dir, Options{})
+	rep := scanK8sFixture(t, dir, opts)
 	hcl := ksvIDs(rep.Findings, func(f finding.Finding) bool { return f.Resource == "kubernetes_deployment.web" })
 	yaml := ksvIDs(rep.Findings, func(f finding.Finding) bool { return f.Range.File == "manifests/web.yaml" })
 	if !slices.Equal(hcl, yaml) {
