@@ -43,6 +43,9 @@ type Config struct {
 	// Track configures `tfreview track`; lifecycle.ParseSettings decodes
 	// it (as strictly), so this package need not know its shape.
 	Track yaml.Node `yaml:"track"`
+	// K8sPSS is the Pod Security Standards level of the Kubernetes pod
+	// checks: restricted (default) or baseline (--k8s-pss).
+	K8sPSS string `yaml:"k8s_pss"`
 }
 
 // OwnerRule maps findings to the people who must act on them in PR

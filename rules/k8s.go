@@ -518,3 +518,71 @@ func child(o kobj, name string) kobj {
 	}
 	return o.child(name)
 }
+
+// KSVCounterparts returns the Trivy Kubernetes checks (KSV) that report
+// the problem a finding of a built-in TFR-K8S check reports, or nil when
+// none does. When Trivy's engine reports one of them on the same resource,
+// the scanner folds the built-in finding into it: one finding per problem,
+// under Trivy's ID, with the built-in ID as an alias and its fix and
+// attribute location kept. The built-in finding stands alone when Trivy's
+// engine is off or no KSV check fired (require_image_digest, for one, has
+// no KSV counterpart).
+func KSVCounterparts(f finding.Finding) []string {
+	msg := strings.ToLower(strings.ReplaceAll(f.Message+" "+f.AttributePath, "_", ""))
+	switch f.RuleID {
+	case PrivilegedContainer.ID:
+		return []string{"KSV-0017"}
+	case "TFR-K8S-002":
+		return []string{"KSV-0001"}
+	case "TFR-K8S-003":
+		return []string{"KSV-0012"}
+	case "TFR-K8S-004":
+		var out []string
+		for field, id := range map[string]string{"hostnetwork": "KSV-0009", "hostpid": "KSV-0010", "hostipc": "KSV-0008"} {
+			if strings.Contains(msg, field) {
+				out = append(out, id)
+			}
+		}
+		return out
+	case "TFR-K8S-005":
+		return []string{"KSV-0023"}
+	case "TFR-K8S-006":
+		return []string{"KSV-0022"}
+	case "TFR-K8S-007":
+		return []string{"KSV-0003"}
+	case "TFR-K8S-008":
+		return []string{"KSV-0014"}
+	case "TFR-K8S-009":
+		var out []string
+		if strings.Contains(msg, "cpu") {
+			out = append(out, "KSV-0011")
+		}
+		if strings.Contains(msg, "memory") {
+			out = append(out, "KSV-0018")
+		}
+		return out
+	case "TFR-K8S-010":
+		if strings.Contains(msg, "digest") {
+			return nil
+		}
+		return []string{"KSV-0013"}
+	case "TFR-K8S-011":
+		return []string{"KSV-0036"}
+	case "TFR-K8S-012":
+		return []string{"KSV-0024"}
+	case "TFR-K8S-013":
+		// Unconfined (KSV-0104) or not set (KSV-0030).
+		return []string{"KSV-0104", "KSV-0030"}
+	case "TFR-K8S-014":
+		return []string{"KSV-0111"}
+	case "TFR-K8S-015":
+		switch {
+		case strings.Contains(msg, `verb "*"`):
+			return []string{"KSV-0045", "KSV-0044"}
+		case strings.Contains(msg, `resource "*"`):
+			return []string{"KSV-0046", "KSV-0044"}
+		}
+		return []string{"KSV-0044"}
+	}
+	return nil
+}

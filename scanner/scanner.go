@@ -95,6 +95,9 @@ type Options struct {
 	// supervised processes that are killed past the time or memory limit
 	// or when they crash. Empty: they are evaluated in this process.
 	WorkerCommand []string
+	// K8sPSS is the Pod Security Standards level of the Kubernetes checks:
+	// "restricted" (default) or "baseline".
+	K8sPSS string
 }
 
 func (o Options) engineOn(name string) bool {
@@ -187,6 +190,7 @@ type Scanner struct {
 	opts    Options
 	engines *engineCache
 	pool    *evalPool // nil: root modules are evaluated in this process
+	k8s     k8sEngines
 }
 
 // New checks opts, fills in the default limits and returns a Scanner.
@@ -526,6 +530,9 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Message: err.Error()})
 		}
 		out = append(out, fs...)
+	}
+	if out, err = s.scanKubernetes(ctx, rootDir.FS(), proj, opts, out, rep); err != nil {
+		return nil, nil, nil, err
 	}
 	return out, directives, proj, nil
 }

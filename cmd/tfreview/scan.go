@@ -45,6 +45,7 @@ type optionFlags struct {
 	downloadModules     bool
 	checksBundle        string
 	planFile            string
+	k8sPSS              string
 	allowOutsideRoot    bool
 	requireIgnoreReason bool
 	debug               bool
@@ -69,6 +70,7 @@ func addOptionFlags(fl *pflag.FlagSet, f *optionFlags) {
 	fl.BoolVar(&f.downloadModules, "download-modules", false, "download remote module sources (off: nothing is downloaded unless asked)")
 	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
 	fl.StringVar(&f.planFile, "plan", "", "check this plan (terraform show -json output) instead of evaluating the source; PATH is the source its findings are mapped to")
+	fl.StringVar(&f.k8sPSS, "k8s-pss", "", "Pod Security Standards level of the Kubernetes (KSV) pod checks: restricted (every check) or baseline (default restricted)")
 	fl.BoolVar(&f.allowOutsideRoot, "allow-outside-root", false, "let paths in the config file (var_files) lead outside the directory holding it")
 	fl.BoolVar(&f.requireIgnoreReason, "require-ignore-reason", false, "report ignore comments that give no reason")
 	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
@@ -244,6 +246,10 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 	if err != nil {
 		return scanner.Options{}, 0, fmt.Errorf("--fail-on: %w", err)
 	}
+	pss := pick("k8s-pss", f.k8sPSS, cfg.K8sPSS, "restricted")
+	if pss != "restricted" && pss != "baseline" {
+		return scanner.Options{}, 0, fmt.Errorf("--k8s-pss %q: want baseline or restricted", pss)
+	}
 	engines := cfg.Engines
 	if changed("engines") {
 		engines = f.engines
@@ -273,6 +279,7 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 		RulesConfig:         cfg.Rules,
 		Limits:              scanner.Limits{MaxFileSize: f.maxFileSize, MaxNesting: f.maxNesting, MaxInstances: f.maxInstances, MaxEvalTime: f.maxEvalTime, MaxEvalMemory: f.maxEvalMemoryMiB << 20},
 		WorkerCommand:       workerCommand(),
+		K8sPSS:              pss,
 	}
 	return opts, failOn, nil
 }

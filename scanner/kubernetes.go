@@ -1,0 +1,266 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/trivyadapter"
+	"github.com/tfreview/tfreview/rules"
+	"github.com/tfreview/tfreview/tfmodel"
+)
+
+// k8sEngines compiles Trivy's Kubernetes checks once per scanner.
+type k8sEngines struct {
+	once sync.Once
+	e    *trivyadapter.KubernetesEngine
+	err  error
+}
+
+func (c *k8sEngines) get(opts trivyadapter.KubernetesOptions) (*trivyadapter.KubernetesEngine, error) {
+	c.once.Do(func() { c.e, c.err = trivyadapter.NewKubernetesEngine(opts) })
+	return c.e, c.err
+}
+
+func isKubernetesYAML(name string) bool {
+	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
+}
+
+// yamlFile is one YAML file of the scanned tree, read through the
+// scanner's os.Root.
+type yamlFile struct {
+	path string
+	src  []byte
+}
+
+// readYAMLFiles walks fsys (the scan path's os.Root) for YAML files as
+// readFiles does for Terraform: hidden and skipped directories are not
+// walked, symbolic links not followed, files over --max-file-size are
+// TFR-PARSE. Helm charts (a directory with Chart.yaml) are left out:
+// their templates are not YAML until rendered.
+func readYAMLFiles(fsys fs.FS, opts Options) ([]yamlFile, []finding.Finding, []finding.Note) {
+	var files []yamlFile
+	var errs []finding.Finding
+	var notes []finding.Note
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if d != nil && d.IsDir() && p != "." {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != "." && (strings.HasPrefix(d.Name(), ".") || matchAny(opts.SkipDirs, p)) {
+				return fs.SkipDir
+			}
+			if _, err := fs.Stat(fsys, path.Join(p, "Chart.yaml")); err == nil {
+				notes = append(notes, finding.Note{Kind: finding.NoteFileSkipped, Range: finding.Range{File: p},
+					Message: "Helm chart not checked: its templates are Kubernetes manifests only once rendered"})
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !isKubernetesYAML(d.Name()) || matchAny(opts.SkipFiles, p) || d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if lim := opts.Limits.MaxFileSize; lim > 0 && info.Size() > lim {
+			errs = append(errs, parseFinding(p, hcl.Range{Filename: p, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}, nil,
+				fmt.Sprintf("file is %d bytes, over the %d-byte limit (--max-file-size); it was not scanned", info.Size(), lim)))
+			return nil
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			notes = append(notes, finding.Note{Kind: finding.NoteFileSkipped, Range: finding.Range{File: p}, Message: "unreadable: " + err.Error()})
+			return nil
+		}
+		files = append(files, yamlFile{path: p, src: src})
+		return nil
+	})
+	return files, errs, notes
+}
+
+// scanKubernetes checks the Kubernetes manifests of one scan path, YAML
+// files and Terraform-declared objects alike, with Trivy's KSV checks,
+// folds the built-in TFR-K8S findings a KSV finding covers into it, and
+// adds the YAML files to proj.Sources. out is the scan path's findings so
+// far (the built-in ones included); the result replaces it.
+func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.Project, opts Options, out []finding.Finding, rep *finding.Report) ([]finding.Finding, error) {
+	if !opts.engineOn(EngineTrivy) {
+		return out, nil
+	}
+	files, parseErrs, notes := readYAMLFiles(fsys, opts)
+	out = append(out, parseErrs...)
+	rep.Notes = append(rep.Notes, notes...)
+	type object struct {
+		obj trivyadapter.KubernetesObject
+		src []byte
+		res *tfmodel.Block
+	}
+	var objects []object
+	for _, f := range files {
+		objs, err := trivyadapter.ParseKubernetesYAML(f.path, f.src)
+		if err != nil {
+			line := 1
+			if pe, ok := err.(*trivyadapter.YAMLParseError); ok {
+				line = pe.Line
+			}
+			pos := hcl.Pos{Line: line, Column: 1}
+			out = append(out, parseFinding(f.path, hcl.Range{Filename: f.path, Start: pos, End: pos}, nil, err.Error()))
+			continue
+		}
+		if len(objs) == 0 {
+			continue
+		}
+		proj.Sources[f.path] = f.src
+		rep.Stats.Files++
+		for _, o := range objs {
+			objects = append(objects, object{obj: o, src: f.src})
+		}
+	}
+	for _, o := range trivyadapter.KubernetesObjectsOf(proj) {
+		objects = append(objects, object{obj: o.KubernetesObject, res: o.Resource})
+	}
+	if len(objects) == 0 {
+		return out, nil
+	}
+	engine, err := s.k8s.get(trivyadapter.KubernetesOptions{ChecksBundle: opts.ChecksBundle, PSS: opts.K8sPSS})
+	if err != nil {
+		return nil, err
+	}
+	var found []finding.Finding
+	for _, o := range objects {
+		fs, err := engine.Scan(ctx, o.obj, o.src)
+		if err != nil {
+			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: o.obj.File}, Message: err.Error()})
+			continue
+		}
+		for i := range fs {
+			if o.res != nil {
+				locateInResource(&fs[i], o.res)
+			}
+		}
+		found = append(found, fs...)
+	}
+	out = foldCovered(out, found)
+	return filterChecksKeep(out, opts), nil
+}
+
+// filterChecksKeep applies --checks / --disable-checks to the KSV
+// findings only: the others were filtered where they were made.
+func filterChecksKeep(fs []finding.Finding, opts Options) []finding.Finding {
+	var ksv, rest []finding.Finding
+	for _, f := range fs {
+		if f.Engine == finding.EngineTrivy && strings.HasPrefix(f.RuleID, "KSV") {
+			ksv = append(ksv, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	return append(rest, filterChecks(ksv, opts)...)
+}
+
+// locateInResource gives a finding on a Terraform-declared object the
+// resource's address and call sites, and the full range (columns and
+// bytes) of the block or attribute whose lines Trivy reported.
+func locateInResource(f *finding.Finding, res *tfmodel.Block) {
+	f.Resource = res.Address
+	if res.Module != nil {
+		f.CallSites = slices.Clone(res.Module.CallSites)
+	}
+	var best *finding.Range
+	var bestPath string
+	var walk func(b *tfmodel.Block)
+	walk = func(b *tfmodel.Block) {
+		if sameLines(b.Range, f.Range) && best == nil {
+			r := b.Range
+			best, bestPath = &r, b.Path()
+		}
+		for _, a := range b.Attrs {
+			if sameLines(a.ExprRange, f.Range) && best == nil {
+				r := a.ExprRange
+				best, bestPath = &r, a.Path()
+			}
+		}
+		for _, c := range b.Blocks {
+			walk(c)
+		}
+	}
+	walk(res)
+	if best != nil {
+		f.Range = *best
+		if bestPath != res.Path() {
+			f.AttributePath = bestPath
+		}
+	}
+	if f.Range.File == "" {
+		f.Range = res.Range
+	}
+}
+
+func sameLines(a, b finding.Range) bool {
+	return a.File == b.File && a.Start.Line == b.Start.Line && a.End.Line == b.End.Line
+}
+
+// foldCovered folds each built-in TFR-K8S finding that a KSV finding on
+// the same resource covers into it (see rules.KSVCounterparts): the KSV
+// finding takes the built-in's precise location and fix, and its ID as an
+// alias; the built-in finding goes.
+func foldCovered(out, ksv []finding.Finding) []finding.Finding {
+	// The KSV finding of the same problem on the same resource: first one
+	// whose lines hold the built-in's, then any (a pod-level built-in
+	// finding, such as a missing seccomp profile, against Trivy's
+	// per-container one). Each KSV finding takes one built-in finding of
+	// a rule.
+	match := func(f finding.Finding, id string, near bool) *finding.Finding {
+		for i := range ksv {
+			k := &ksv[i]
+			if k.RuleID == id && k.Resource != "" && k.Resource == f.Resource && !slices.Contains(k.Aliases, f.RuleID) && (!near || within(f.Range, k.Range)) {
+				return k
+			}
+		}
+		return nil
+	}
+	kept := out[:0]
+	for _, f := range out {
+		folded := false
+		for _, id := range rules.KSVCounterparts(f) {
+			k := match(f, id, true)
+			if k == nil {
+				k = match(f, id, false)
+			}
+			if k == nil {
+				continue
+			}
+			k.Range, k.AttributePath = f.Range, f.AttributePath
+			if f.Fix != nil {
+				k.Fix, k.NoFixReason = f.Fix, ""
+			} else if k.Fix == nil {
+				k.NoFixReason = f.NoFixReason
+			}
+			k.Aliases = append(k.Aliases, f.RuleID)
+			k.Aliases = append(k.Aliases, f.Aliases...)
+			folded = true
+		}
+		if !folded {
+			kept = append(kept, f)
+		}
+	}
+	return append(kept, ksv...)
+}
+
+// within reports whether a lies inside b's lines (the built-in points at
+// an attribute of the block Trivy reported).
+func within(a, b finding.Range) bool {
+	return a.File == b.File && a.Start.Line >= b.Start.Line && a.End.Line <= b.End.Line
+}
