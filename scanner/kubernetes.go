@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -112,7 +113,7 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 		objs, err := trivyadapter.ParseKubernetesYAML(f.path, f.src)
 		if err != nil {
 			line := 1
-			if pe, ok := err.(*trivyadapter.YAMLParseError); ok {
+			if pe, ok := errors.AsType[*trivyadapter.YAMLParseError](err); ok {
 				line = pe.Line
 			}
 			pos := hcl.Pos{Line: line, Column: 1}

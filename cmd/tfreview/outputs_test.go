@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -39,6 +40,30 @@ func TestOutputReplacedOnlyWhenComplete(t *testing.T) {
 
 	if code, _, _ := runCLI(t, "scan", "../../testdata/insecure", "--format", "sarif", "--output", dir); code != exitError {
 		t.Errorf("--output naming a directory: exit %d, want 2", code)
+	}
+}
+
+// A destination that is not a regular file (/dev/null, a FIFO) is written
+// in place: the rename would replace the device with a file.
+func TestOutputToADeviceIsWrittenInPlace(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		data, _ := os.ReadFile(fifo)
+		got <- data
+	}()
+	code, _, stderr := runCLI(t, "scan", "../../testdata/insecure", "--format", "json", "--output", fifo)
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if data := <-got; !strings.Contains(string(data), `"rule_id"`) {
+		t.Errorf("the FIFO's reader got %.100q", data)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", st.Mode(), err)
 	}
 }
 

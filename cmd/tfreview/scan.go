@@ -293,6 +293,9 @@ type output struct {
 	// empties or truncates yesterday's report.
 	dest string
 	tmp  *os.File
+	// special is a destination that is not a regular file (a device, a
+	// pipe), written in place.
+	special *os.File
 }
 
 type outputs struct{ list []output }
@@ -307,6 +310,12 @@ func (o *outputs) write(rep finding.Report) error {
 		if err := out.fmt.Format(out.w, rep); err != nil {
 			errs = append(errs, fmt.Errorf("write %s output: %w", out.name, err))
 			continue
+		}
+		if out.special != nil {
+			if err := out.special.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("write %s output: %w", out.name, err))
+			}
+			out.special = nil
 		}
 		if out.tmp == nil {
 			continue
@@ -331,6 +340,10 @@ func (o *outputs) write(rep finding.Report) error {
 // discard removes the temporary files of outputs not put in place.
 func (o *outputs) discard() {
 	for i := range o.list {
+		if f := o.list[i].special; f != nil {
+			f.Close()
+			o.list[i].special = nil
+		}
 		if t := o.list[i].tmp; t != nil {
 			t.Close()
 			os.Remove(t.Name())
@@ -358,17 +371,29 @@ func openOutputs(f scanFlags, stdout io.Writer) (*outputs, error) {
 		o := output{name: name, w: stdout}
 		color := false
 		if dest != "-" {
-			if st, err := os.Stat(dest); err == nil && st.IsDir() {
+			st, err := os.Stat(dest)
+			switch {
+			case err == nil && st.IsDir():
 				outs.discard()
 				return nil, fmt.Errorf("--output %s: is a directory", dest)
+			case err == nil && !st.Mode().IsRegular():
+				// A device or a pipe (/dev/null, /dev/stdout, a FIFO):
+				// written in place, never replaced by a rename.
+				file, err := os.OpenFile(dest, os.O_WRONLY, 0)
+				if err != nil {
+					outs.discard()
+					return nil, fmt.Errorf("--output %s: %w", dest, err)
+				}
+				o.w, o.special = file, file
+			default:
+				// Beside the destination, so that the rename is atomic.
+				file, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
+				if err != nil {
+					outs.discard()
+					return nil, fmt.Errorf("--output %s: %w", dest, err)
+				}
+				o.w, o.tmp, o.dest = file, file, dest
 			}
-			// Beside the destination, so that the rename is atomic.
-			file, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
-			if err != nil {
-				outs.discard()
-				return nil, fmt.Errorf("--output %s: %w", dest, err)
-			}
-			o.w, o.tmp, o.dest = file, file, dest
 		} else {
 			color = isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && !f.noColor
 		}

@@ -46,8 +46,7 @@ type KubernetesEngine struct {
 
 // NewKubernetesEngine compiles the Kubernetes checks.
 func NewKubernetesEngine(opts KubernetesOptions) (*KubernetesEngine, error) {
-	silenceTrivyDefaultLogger()
-	skipRuleRegistration()
+	patchTrivy()
 	var e KubernetesEngine
 	switch opts.PSS {
 	case "", PSSRestricted:
@@ -101,7 +100,7 @@ var pssBaselineChecks = sync.OnceValues(func() (map[string]bool, error) {
 	}
 	src := compliance.GetSpec("k8s-pss-baseline-0.1")
 	if err := yaml.Unmarshal([]byte(src), &spec); err != nil || src == "" {
-		return nil, fmt.Errorf("Trivy's k8s-pss-baseline-0.1 spec: %v", err)
+		return nil, fmt.Errorf("Trivy's k8s-pss-baseline-0.1 spec: %w", err)
 	}
 	ids := map[string]bool{}
 	for _, c := range spec.Spec.Controls {
@@ -283,7 +282,7 @@ func (e *KubernetesEngine) Scan(ctx context.Context, obj KubernetesObject, src [
 	}
 	results, err := e.rs.ScanInput(ctx, types.SourceKubernetes, rego.Input{Path: obj.File, Contents: content})
 	if err != nil {
-		return nil, fmt.Errorf("Kubernetes checks on %s: %w", obj.File, err)
+		return nil, fmt.Errorf("checks of Kubernetes objects on %s: %w", obj.File, err)
 	}
 	if src != nil {
 		results.Ignore(ignore.Parse(string(src), obj.File, ""), nil)
