@@ -81,6 +81,13 @@ type Options struct {
 	// those root modules and the local modules they call. --new-since scans
 	// the base this way.
 	OnlyRoots []string
+	// Shard, when active, evaluates only its partition of the root modules
+	// (see Shard); merging the shards' reports gives the whole scan's.
+	Shard Shard
+	// CacheDir, when set, keeps each root module's evaluation there under
+	// a key covering everything that can change it (see cacheKey), and a
+	// later scan reuses it instead of evaluating again.
+	CacheDir string
 	// Now is today's date for ignore expiry; time.Now if zero.
 	Now    time.Time
 	Logger *slog.Logger
@@ -362,14 +369,22 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 	if opts.OnlyRoots != nil {
 		roots, inScope = set.onlyRoots(roots, prefix, opts.OnlyRoots)
 	}
+	owned := inScope
+	if opts.Shard.active() {
+		var inClosure, ownedByShard func(string) bool
+		roots, inClosure, ownedByShard = set.shardRoots(roots, opts.Shard)
+		scope := inScope
+		inScope = func(f string) bool { return scope(f) && inClosure(f) }
+		owned = func(f string) bool { return scope(f) && ownedByShard(f) }
+	}
 	var out []finding.Finding
 	for _, f := range set.parseErr {
-		if inScope(f.Range.File) {
+		if owned(f.Range.File) {
 			out = append(out, f)
 		}
 	}
 	for _, n := range set.notes {
-		if n.Range.File == "" || inScope(n.Range.File) {
+		if n.Range.File == "" || owned(n.Range.File) {
 			rep.Notes = append(rep.Notes, n)
 		}
 	}
@@ -377,13 +392,12 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 	proj := &tfmodel.Project{Root: abs, Sources: set.sources()}
 	for _, p := range set.sortedPaths() {
 		f := set.files[p]
-		if !inScope(p) {
-			continue
-		}
-		if !f.Vars {
+		if owned(p) && !f.Vars {
 			rep.Stats.Files++
 		}
-		directives = append(directives, findIgnores(f)...)
+		if inScope(p) {
+			directives = append(directives, findIgnores(f)...)
+		}
 	}
 	proj.Syntax = map[string]*hclFile{}
 	for p, f := range set.files {
