@@ -18,7 +18,8 @@ const maxJSONReport = 1 << 30
 // reports to every format and reporter as one scan's. Formatting the result
 // as json gives the same document again. Byte offsets are not in the
 // format: ranges come back with lines and columns only. Reports of
-// --new-since or --baseline are refused: their comparison is not
+// --new-since or --baseline are refused, and so are reports written
+// without --show-ignored that had suppressed findings: their comparison is not
 // something two shards can be merged into.
 func ReadJSON(r io.Reader) (finding.Report, error) {
 	dec := json.NewDecoder(io.LimitReader(r, maxJSONReport))
@@ -46,6 +47,11 @@ func ReadJSON(r io.Reader) (finding.Report, error) {
 			return finding.Report{}, fmt.Errorf("read json report: finding %d: %w", i, err)
 		}
 		rep.Findings = append(rep.Findings, f)
+	}
+	if n := suppressedCount(rep); n != in.Summary.Suppressed {
+		// Without --show-ignored the suppressed findings are left out;
+		// a report made from it would lose them (and their audit trail).
+		return finding.Report{}, fmt.Errorf("read json report: it counts %d suppressed findings but holds %d: write it with --show-ignored", in.Summary.Suppressed, n)
 	}
 	for _, jn := range in.Notes {
 		n := finding.Note{Kind: finding.NoteKind(jn.Kind), Message: jn.Message}

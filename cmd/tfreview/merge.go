@@ -145,8 +145,14 @@ func mergeReports(shards []finding.Report) finding.Report {
 			}
 		}
 	}
+	// A single scan meets the root modules in path order, and findings
+	// that compare equal (one module's resource reached from several root
+	// modules) keep that order, in the report and in the suffixes of
+	// repeated fingerprints: so here too.
+	slices.SortStableFunc(out.Findings, func(a, b finding.Finding) int {
+		return strings.Compare(finding.RootModuleOf(a), finding.RootModuleOf(b))
+	})
 	finding.AssignFingerprints(out.Findings)
-	finding.Sort(out.Findings)
 	slices.SortStableFunc(out.Notes, func(a, b finding.Note) int {
 		return cmp.Or(strings.Compare(a.Range.File, b.Range.File), cmp.Compare(a.Range.Start.Line, b.Range.Start.Line))
 	})

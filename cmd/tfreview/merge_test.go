@@ -1,0 +1,187 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// genCorpus writes the bench generator's corpus name under a temporary
+// directory and returns its path.
+func genCorpus(t *testing.T, name string) string {
+	t.Helper()
+	out := t.TempDir()
+	cmd := exec.Command("go", "-C", "../../bench", "run", "./gen", "-out", out, "-only", name)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("bench generator: %v\n%s", err, b)
+	}
+	return filepath.Join(out, name)
+}
+
+// comparable is the part of a json report a merge must reproduce.
+type comparableReport struct {
+	Summary  any   `json:"summary"`
+	Findings []any `json:"findings"`
+	Notes    []any `json:"notes"`
+	Stats    any   `json:"stats"`
+	Rules    []any `json:"rules"`
+}
+
+func readComparable(t *testing.T, file string) comparableReport {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r comparableReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	// The order of rules is not part of the promise; the set is.
+	slices.SortFunc(r.Rules, func(a, b any) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	return r
+}
+
+// TestShardMergeEqualsSingleScan: for N = 1, 3 and 7, scanning every shard
+// and merging their json reports gives the findings (with fingerprints),
+// notes, statistics and rules of one scan of the whole tree — on the
+// bench's generated corpus (root modules sharing local modules) plus a
+// file that does not parse outside every root module and one inside a
+// shared module's directory.
+func TestShardMergeEqualsSingleScan(t *testing.T) {
+	corpus := genCorpus(t, "roots-10")
+	os.MkdirAll(filepath.Join(corpus, "orphan"), 0o755)
+	os.WriteFile(filepath.Join(corpus, "orphan", "broken.tfvars"), []byte("x = = 1\n"), 0o644)
+	os.WriteFile(filepath.Join(corpus, "modules", "service", "broken.tf"), []byte("resource \"x\" {\n"), 0o644)
+	t.Chdir(corpus)
+	out := t.TempDir()
+	single := filepath.Join(out, "single.json")
+	if code, _, stderr := runCLI(t, "scan", ".", "--show-ignored", "--format", "json", "--output", single); code == exitError || code == exitNotReported {
+		t.Fatalf("scan: exit %d: %s", code, stderr)
+	}
+	want := readComparable(t, single)
+	if len(want.Findings) == 0 || len(want.Notes) == 0 {
+		t.Fatalf("corpus gives %d findings, %d notes: the comparison would prove nothing", len(want.Findings), len(want.Notes))
+	}
+	for _, n := range []int{1, 3, 7} {
+		var shards []string
+		for k := 1; k <= n; k++ {
+			f := filepath.Join(out, fmt.Sprintf("n%d-shard%d.json", n, k))
+			if code, _, stderr := runCLI(t, "scan", ".", "--shard", fmt.Sprintf("%d/%d", k, n), "--show-ignored", "--format", "json", "--output", f); code == exitError || code == exitNotReported {
+				t.Fatalf("shard %d/%d: exit %d: %s", k, n, code, stderr)
+			}
+			shards = append(shards, f)
+		}
+		merged := filepath.Join(out, fmt.Sprintf("n%d-merged.json", n))
+		if code, _, stderr := runCLI(t, append([]string{"merge", "--show-ignored", "--format", "json", "--output", merged}, shards...)...); code == exitError || code == exitNotReported {
+			t.Fatalf("merge N=%d: exit %d: %s", n, code, stderr)
+		}
+		got := readComparable(t, merged)
+		for _, part := range []struct {
+			name      string
+			got, want any
+		}{{"summary", got.Summary, want.Summary}, {"findings", got.Findings, want.Findings}, {"notes", got.Notes, want.Notes},
+			{"stats", got.Stats, want.Stats}, {"rules", got.Rules, want.Rules}} {
+			if !reflect.DeepEqual(part.got, part.want) {
+				g, _ := json.MarshalIndent(part.got, "", " ")
+				w, _ := json.MarshalIndent(part.want, "", " ")
+				t.Errorf("N=%d: merged %s differ from the single scan's:\n got %.3000s\nwant %.3000s", n, part.name, g, w)
+			}
+		}
+	}
+}
+
+// TestShardPartitionsRootModules: the shards' root modules are disjoint
+// and together all of them, and no shard is empty on a tree of 10.
+func TestShardPartitionsRootModules(t *testing.T) {
+	corpus := genCorpus(t, "roots-10")
+	t.Chdir(corpus)
+	total := 0
+	for k := 1; k <= 3; k++ {
+		code, stdout, stderr := runCLI(t, "scan", ".", "--shard", fmt.Sprintf("%d/3", k), "--engines", "builtin", "--format", "json")
+		if code == exitError {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var r struct {
+			Stats struct {
+				RootModules int `json:"root_modules"`
+			} `json:"stats"`
+		}
+		json.Unmarshal([]byte(stdout), &r)
+		if r.Stats.RootModules == 0 {
+			t.Errorf("shard %d/3 has no root module", k)
+		}
+		total += r.Stats.RootModules
+	}
+	if total != 10 {
+		t.Errorf("shards hold %d root modules, want 10", total)
+	}
+	for _, bad := range []string{"0/3", "4/3", "1/0", "x", "1/2/3"} {
+		if code, _, _ := runCLI(t, "scan", ".", "--shard", bad); code != exitError {
+			t.Errorf("--shard %s: exit %d, want %d", bad, code, exitError)
+		}
+	}
+}
+
+// TestMergeHostileFileNamesStayInRoot: a shard report is an artifact of
+// another job; the files its findings name are read for snippets only
+// through an os.Root of --root, so "../" names and symbolic links leading
+// out of the tree show nothing of what lies outside.
+func TestMergeHostileFileNamesStayInRoot(t *testing.T) {
+	outside := t.TempDir()
+	secret := filepath.Join(outside, "secret.tf")
+	os.WriteFile(secret, []byte("TOP-SECRET-CONTENT\n"), 0o644)
+	root := t.TempDir()
+	os.Symlink(secret, filepath.Join(root, "link.tf"))
+	rel, _ := filepath.Rel(root, secret)
+	report := func(file string) string {
+		return `{"schema_version":"1","tool":{"name":"tfreview","version":"x"},"summary":{"total":1,"critical":0,"high":1,"medium":0,"low":0,"unknown":0,"suppressed":0},
+"findings":[{"rule_id":"X-1","aliases":[],"engine":"builtin","severity":"HIGH","title":"t","message":"m","references":[],
+"range":{"file":` + fmt.Sprintf("%q", file) + `,"start":{"line":1,"column":1},"end":{"line":1,"column":5}},"call_sites":[],"fingerprint":"f","suppressed":false}],
+"notes":[],"stats":{"files":1,"root_modules":1,"resources":1,"checks_run":1,"engines":["builtin"],"filtered_below_severity":0},"rules":[]}`
+	}
+	for _, name := range []string{rel, filepath.ToSlash(rel), "link.tf", secret} {
+		rep := filepath.Join(t.TempDir(), "r.json")
+		os.WriteFile(rep, []byte(report(name)), 0o644)
+		code, stdout, stderr := runCLI(t, "merge", "--root", root, "--format", "text", "--no-color", rep)
+		if code != exitFindings {
+			t.Fatalf("%s: exit %d, want %d: %s", name, code, exitFindings, stderr)
+		}
+		if strings.Contains(stdout+stderr, "TOP-SECRET") {
+			t.Errorf("finding in %q: merge showed a file outside --root:\n%s", name, stdout)
+		}
+	}
+}
+
+// TestMergeExitCodes: --fail-on judges the merged report as it judges a
+// scan; a report that is not tfreview json is an error, not a pass.
+func TestMergeExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "r.json")
+	if code, _, stderr := runCLI(t, "scan", "../../testdata/insecure", "--format", "json", "--output", rep); code != exitFindings {
+		t.Fatalf("scan: exit %d: %s", code, stderr)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"findings": "no"}`), 0o644)
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"merge", rep}, exitFindings},
+		{[]string{"merge", rep, rep}, exitFindings},
+		{[]string{"merge", "--fail-on", "CRITICAL", "--format", "json", rep}, exitFindings},
+		{[]string{"merge", bad}, exitError},
+		{[]string{"merge", filepath.Join(dir, "missing.json")}, exitError},
+		{[]string{"merge"}, exitError},
+	} {
+		if code, _, stderr := runCLI(t, c.args...); code != c.want {
+			t.Errorf("tfreview %s: exit %d, want %d (%s)", strings.Join(c.args, " "), code, c.want, stderr)
+		}
+	}
+}
