@@ -145,7 +145,8 @@ func (c *engineCache) get(opts trivyadapter.EngineOptions) (*trivyadapter.Engine
 type Scanner struct {
 	opts    Options
 	engines *engineCache
-	pool    *evalPool // nil: root modules are evaluated in this process
+	pool    *evalPool  // nil: root modules are evaluated in this process
+	cache   *evalCache // nil without Options.CacheDir
 }
 
 // New checks opts, fills in the default limits and returns a Scanner.
@@ -160,6 +161,13 @@ func New(opts Options) (*Scanner, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Scanner{opts: opts, engines: &engineCache{}}
+	if opts.CacheDir != "" {
+		c, err := newEvalCache(opts.CacheDir)
+		if err != nil {
+			return nil, err
+		}
+		s.cache = c
+	}
 	if len(opts.WorkerCommand) > 0 {
 		s.pool = newEvalPool(opts.WorkerCommand, opts.Limits, opts.Logger)
 	}
@@ -170,6 +178,9 @@ func New(opts Options) (*Scanner, error) {
 func (s *Scanner) Close() error {
 	if s.pool != nil {
 		s.pool.close()
+	}
+	if s.cache != nil {
+		return s.cache.dir.Close()
 	}
 	return nil
 }
@@ -425,8 +436,16 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 		results[i].notes = append(set.moduleNotes(fsys, root, opts.AllowDownloads), set.variableNotes(root, tfvars, opts.Vars)...)
 		results[i].varFiles = cfgPaths
 	}
-	if s.pool != nil {
-		err = s.evaluateInWorkers(ctx, abs, roots, ov, proj.Sources, exprs, opts, eopts, results)
+	// With --cache-dir, root modules whose key is in the cache are not
+	// evaluated: only the others (pending) go to the workers.
+	pending, pendingResults, store, err := s.fromCache(rootDir, abs, set, ov, roots, results, userVarFiles, exprs, proj.Sources, opts, eopts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(pending) == 0 {
+		// Every root module came from the cache: nothing to evaluate.
+	} else if s.pool != nil {
+		err = s.evaluateInWorkers(ctx, abs, pending, ov, proj.Sources, exprs, opts, eopts, pendingResults)
 	} else {
 		var engine func() (*trivyadapter.Engine, error)
 		if eopts != nil {
@@ -437,13 +456,14 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 			go s.engines.get(*eopts)
 			engine = func() (*trivyadapter.Engine, error) { return s.engines.get(*eopts) }
 		}
-		err = forEachRoot(ctx, len(roots), func(i int) error {
-			return scanRootWithin(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i])
+		err = forEachRoot(ctx, len(pending), func(i int) error {
+			return scanRootWithin(ctx, fsys, abs, pending[i], proj.Sources, exprs, opts, engine, &pendingResults[i])
 		})
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	store(pendingResults)
 	for i := range results {
 		if m := results[i].model; m != nil {
 			results[i].notes = append(results[i].notes, clampedNotes(m, wrapped, opts.Limits.MaxInstances)...)
