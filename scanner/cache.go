@@ -2,8 +2,8 @@ package scanner
 
 import (
 	"bytes"
-	"debug/elf"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/gob"
 	"encoding/hex"
 	"fmt"

@@ -26,8 +26,8 @@ func newEvalRecorder() evalRecorder {
 }
 
 func (r evalRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r evalRecorder) WithAttrs([]slog.Attr) slog.Handler        { return r }
-func (r evalRecorder) WithGroup(string) slog.Handler             { return r }
+func (r evalRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r evalRecorder) WithGroup(string) slog.Handler            { return r }
 func (r evalRecorder) Handle(_ context.Context, rec slog.Record) error {
 	var root string
 	rec.Attrs(func(a slog.Attr) bool {
