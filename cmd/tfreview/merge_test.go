@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tfreview/tfreview/internal/testutil/workflowlint"
 )
 
 // genCorpus writes the bench generator's corpus name under a temporary
@@ -182,6 +184,32 @@ func TestMergeExitCodes(t *testing.T) {
 	} {
 		if code, _, stderr := runCLI(t, c.args...); code != c.want {
 			t.Errorf("tfreview %s: exit %d, want %d (%s)", strings.Join(c.args, " "), code, c.want, stderr)
+		}
+	}
+}
+
+// TestMonorepoDocWorkflows lints the workflows of docs/monorepo.md with
+// actionlint (and shellcheck when installed), against the inputs action.yml
+// declares.
+func TestMonorepoDocWorkflows(t *testing.T) {
+	if !workflowlint.Available {
+		t.Skip("actionlint is not compiled in (-tags noactionlint)")
+	}
+	doc, err := os.ReadFile("../../docs/monorepo.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wfs := workflowlint.MarkdownWorkflows(doc)
+	if len(wfs) == 0 {
+		t.Fatal("docs/monorepo.md has no workflow")
+	}
+	for i, wf := range wfs {
+		problems, _, err := workflowlint.Lint(fmt.Sprintf("docs/monorepo.md#%d", i+1), workflowlint.UseLocalAction(wf), "../..")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Error(p)
 		}
 	}
 }
