@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/tfreview/tfreview/internal/testutil/workflowlint"
 )
 
@@ -211,5 +213,114 @@ func TestMonorepoDocWorkflows(t *testing.T) {
 		for _, p := range problems {
 			t.Error(p)
 		}
+	}
+}
+
+// actionScanScript is the run script of action.yml's Scan step.
+func actionScanScript(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		Runs struct {
+			Steps []struct {
+				Name, Run string
+			} `yaml:"steps"`
+		} `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range a.Runs.Steps {
+		if s.Name == "Scan" {
+			return s.Run
+		}
+	}
+	t.Fatal("action.yml has no Scan step")
+	return ""
+}
+
+// TestShardActionSteps runs action.yml's Scan step as the documented
+// matrix does: two shard jobs (findings do not fail them; each writes its
+// report) and a merge job that reports once and fails on the findings.
+func TestShardActionSteps(t *testing.T) {
+	script := actionScanScript(t)
+	ws := t.TempDir()
+	copyDirTo(t, "../../testdata/insecure", filepath.Join(ws, "a"))
+	copyDirTo(t, "../../testdata/clean", filepath.Join(ws, "b"))
+	step := func(env map[string]string) (int, string, string) {
+		out := filepath.Join(t.TempDir(), "output")
+		cmd := exec.Command("bash", "-c", script)
+		cmd.Dir = ws
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "GITHUB_OUTPUT=" + out, "GITHUB_ACTIONS=true",
+			"TFREVIEW_BIN=" + tfreviewBinary(t), "INPUT_MODE=scan", "INPUT_REPORTER=github-annotations", "INPUT_FAIL_ON=HIGH",
+			"INPUT_MAX_COMMENTS=30", "INPUT_WORKING_DIRECTORY=.", "INPUT_SHARD_REPORT=tfreview-shard.json", "INPUT_PR_COMMENT=false"}
+		// The runner sets every input, empty when not given.
+		for _, name := range []string{"FILTER_MODE", "SEVERITY", "CONFIG", "VAR_FILES", "BASELINE", "NEW_SINCE", "ENGINES",
+			"SARIF_FILE", "FLAGS", "TRACKER", "LEDGER", "REPORT", "SECURITYHUB", "SHARD", "REPORTS", "CACHE_DIR"} {
+			if _, ok := env["INPUT_"+name]; !ok {
+				cmd.Env = append(cmd.Env, "INPUT_"+name+"=")
+			}
+		}
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		var stdout strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stdout
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := os.ReadFile(out)
+		return code, stdout.String(), string(o)
+	}
+	for k := 1; k <= 2; k++ {
+		code, log, out := step(map[string]string{"INPUT_SHARD": fmt.Sprintf("%d/2", k), "INPUT_SHARD_REPORT": fmt.Sprintf("shard-%d.json", k)})
+		if code != 0 {
+			t.Fatalf("shard %d/2: exit %d: %s", k, code, log)
+		}
+		if _, err := os.Stat(filepath.Join(ws, fmt.Sprintf("shard-%d.json", k))); err != nil {
+			t.Fatalf("shard %d/2 wrote no report: %v", k, err)
+		}
+		t.Logf("shard %d: %s", k, out)
+	}
+	code, log, out := step(map[string]string{"INPUT_MODE": "merge", "INPUT_REPORTS": "shard-*.json", "INPUT_SARIF_FILE": "merged.sarif"})
+	if code != exitFindings || !strings.Contains(out, "exit_code=1") {
+		t.Errorf("merge: exit %d, output %q, want 1 (the insecure shard's findings): %s", code, out, log)
+	}
+	if !strings.Contains(log, "::error") || !strings.Contains(log, "a/") {
+		t.Errorf("merge job reported no annotations for a/:\n%.2000s", log)
+	}
+	if _, err := os.Stat(filepath.Join(ws, "merged.sarif")); err != nil {
+		t.Errorf("merge wrote no SARIF: %v", err)
+	}
+	if code, log, _ := step(map[string]string{"INPUT_MODE": "merge", "INPUT_REPORTS": "nothing-*.json"}); code != exitError {
+		t.Errorf("merge of no reports: exit %d, want %d: %s", code, exitError, log)
+	}
+}
+
+func copyDirTo(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
