@@ -126,9 +126,10 @@ func TestShardPartitionsRootModules(t *testing.T) {
 	if total != 10 {
 		t.Errorf("shards hold %d root modules, want 10", total)
 	}
-	for _, bad := range []string{"0/3", "4/3", "1/0", "x", "1/2/3"} {
-		if code, _, _ := runCLI(t, "scan", ".", "--shard", bad); code != exitError {
-			t.Errorf("--shard %s: exit %d, want %d", bad, code, exitError)
+	for _, args := range [][]string{{"--shard", "0/3"}, {"--shard", "4/3"}, {"--shard", "1/0"}, {"--shard", "x"}, {"--shard", "1/2/3"},
+		{"--shard", "1/2", "--new-since", "HEAD"}, {"--shard", "1/2", "--baseline", "b.json"}} {
+		if code, _, _ := runCLI(t, append([]string{"scan", "."}, args...)...); code != exitError {
+			t.Errorf("scan %v: exit %d, want %d", args, code, exitError)
 		}
 	}
 }

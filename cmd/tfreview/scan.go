@@ -219,6 +219,9 @@ func setupScan(cmd *cobra.Command, args []string, f optionFlags, compare *compar
 		return nil, withCode(exitError, err)
 	}
 	set := &scanSetup{}
+	if f.shard != "" && compare != nil && (compare.newSince != "" || compare.baseline != "") {
+		return nil, withCode(exitError, errors.New("--shard: not with --new-since or --baseline (a shard's report is merged by `tfreview merge`, which judges the whole tree)"))
+	}
 	if compare != nil && compare.newSince != "" {
 		if set.judge, cfg, err = judgeChange(cmd.Context(), *compare, f.configPath, args[0], f.allowOutsideRoot, cfg); err != nil {
 			return nil, withCode(exitError, err)
