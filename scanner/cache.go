@@ -101,13 +101,16 @@ func (k keyWriter) field(parts ...string) {
 // Terraform file tfreview parsed — modules below .terraform, files read by
 // file() or templatefile() — so that any change there invalidates every
 // root module rather than none.
-func (c *evalCache) treeKey(rootDir *os.Root, abs string, set *fileSet, opts Options, userVarFiles []string, eopts *trivyadapter.EngineOptions) (keyWriter, error) {
+func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVarFiles []string, eopts *trivyadapter.EngineOptions) (keyWriter, error) {
 	k := keyWriter{h: sha256.New()}
 	bin, err := c.binary()
 	if err != nil {
 		return k, err
 	}
-	k.field("tfreview-eval-cache", cache.Version, bin, abs)
+	// The scanned directory's path is left out: the --new-since base is
+	// checked out in a new temporary directory every time, and its root
+	// modules are those the previous scan of the base branch cached.
+	k.field("tfreview-eval-cache", cache.Version, bin)
 	engines := slices.Clone(opts.Engines)
 	slices.Sort(engines)
 	k.field(engines...)
@@ -119,7 +122,7 @@ func (c *evalCache) treeKey(rootDir *os.Root, abs string, set *fileSet, opts Opt
 		if err != nil {
 			return k, fmt.Errorf("cache key: %w", err)
 		}
-		k.field("var-file", v, string(src))
+		k.field("var-file", string(src)) // by content: --new-since reads the base's copy
 	}
 	if eopts != nil {
 		k.field(eopts.Providers...)
@@ -280,13 +283,13 @@ func (c *evalCache) put(key string, e *cacheEntry) error {
 // fromCache fills the results of the root modules found in the cache and
 // returns the others, to evaluate, with their results (copies, which
 // store puts back into results and into the cache).
-func (s *Scanner) fromCache(rootDir *os.Root, abs string, set *fileSet, ov *overlayFS, roots []string, results []rootResult,
+func (s *Scanner) fromCache(rootDir *os.Root, set *fileSet, ov *overlayFS, roots []string, results []rootResult,
 	userVarFiles []string, exprs *trivyadapter.ExprIndex, sources map[string][]byte, opts Options, eopts *trivyadapter.EngineOptions,
 ) (pending []string, pendingResults []rootResult, store func([]rootResult), err error) {
 	if s.cache == nil {
 		return roots, results, func([]rootResult) {}, nil
 	}
-	tk, err := s.cache.treeKey(rootDir, abs, set, opts, userVarFiles, eopts)
+	tk, err := s.cache.treeKey(rootDir, set, opts, userVarFiles, eopts)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -297,7 +300,7 @@ func (s *Scanner) fromCache(rootDir *os.Root, abs string, set *fileSet, ov *over
 	var keys []string
 	var before []int // notes made before evaluation
 	for i, root := range roots {
-		key := rootKey(tree, set, ov, hidden, root, results[i].varFiles, opts.Vars, env)
+		key := rootKey(tree, set, ov, hidden, root, set.autoVarFiles(root), opts.Vars, env)
 		if e, ok := s.cache.get(key); ok {
 			opts.Logger.Debug("root module from cache", "root", root)
 			r := &results[i]

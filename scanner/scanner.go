@@ -438,7 +438,7 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 	}
 	// With --cache-dir, root modules whose key is in the cache are not
 	// evaluated: only the others (pending) go to the workers.
-	pending, pendingResults, store, err := s.fromCache(rootDir, abs, set, ov, roots, results, userVarFiles, exprs, proj.Sources, opts, eopts)
+	pending, pendingResults, store, err := s.fromCache(rootDir, set, ov, roots, results, userVarFiles, exprs, proj.Sources, opts, eopts)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -325,3 +325,49 @@ func copyDirTo(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCacheNewSinceReusesBase: with --cache-dir, the --new-since base (a
+// fresh temporary checkout each run) takes its root modules from what the
+// scan of the base branch cached: a pull request changing one root module
+// evaluates that root module's head version and nothing else.
+func TestCacheNewSinceReusesBase(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"envs/a/main.tf": cliQueue, "envs/b/main.tf": cliTopic})
+	gitIn(t, dir, "init", "-q", "-b", "main")
+	gitIn(t, dir, "add", "-A")
+	gitIn(t, dir, "commit", "-q", "-m", "base")
+	count := func(stderr, msg string) []string {
+		var roots []string
+		for _, line := range strings.Split(stderr, "\n") {
+			if strings.Contains(line, msg) {
+				_, root, _ := strings.Cut(line, "root=")
+				roots = append(roots, strings.Fields(root + " ")[0])
+			}
+		}
+		slices.Sort(roots)
+		return roots
+	}
+	// The default branch's run fills the cache.
+	if code, _, stderr := runCLI(t, "scan", dir, "--engines", "trivy", "--cache-dir", cacheDir, "--debug"); code == exitError {
+		t.Fatalf("main: exit %d: %s", code, stderr)
+	}
+	gitIn(t, dir, "checkout", "-q", "-b", "feature")
+	writeFiles(t, dir, map[string]string{"envs/b/extra.tf": "resource \"aws_sns_topic\" \"t2\" {\n  name = \"t2\"\n}\n"})
+	code, out, stderr := runCLI(t, "scan", dir, "--engines", "trivy", "--new-since", "main", "--cache-dir", cacheDir, "--debug", "--format", "json")
+	if code == exitError {
+		t.Fatalf("feature: exit %d: %s", code, stderr)
+	}
+	if got := count(stderr, "root module evaluated"); fmt.Sprint(got) != "[envs/b]" {
+		t.Errorf("evaluated %v, want only the head version of envs/b", got)
+	}
+	if got := count(stderr, "root module from cache"); fmt.Sprint(got) != "[envs/b]" {
+		t.Errorf("from the cache %v, want the base version of envs/b", got)
+	}
+	if r := parseJSON(t, out); r.Comparison == nil || r.Comparison.Introduced == 0 {
+		t.Errorf("the new topic's findings were not reported as introduced: %+v", r.Comparison)
+	}
+}
