@@ -103,6 +103,7 @@ type jsonFinding struct {
 	Fingerprint   string           `json:"fingerprint"`
 	Fix           *jsonFix         `json:"fix,omitempty"`
 	NoFixReason   string           `json:"no_fix_reason,omitempty"`
+	Sensitive     bool             `json:"sensitive,omitempty"`
 	Suppressed    bool             `json:"suppressed"`
 	Suppression   *jsonSuppression `json:"suppression,omitempty"`
 	ExpiredIgnore *jsonSuppression `json:"expired_ignore,omitempty"`
@@ -225,6 +226,7 @@ func jsonFindingOf(f finding.Finding) jsonFinding {
 		CallSites:     make([]jsonCallSite, 0, len(f.CallSites)),
 		Fingerprint:   f.Fingerprint,
 		NoFixReason:   f.NoFixReason,
+		Sensitive:     f.Sensitive,
 		Suppressed:    f.Suppressed != nil,
 		Suppression:   jsonSuppressionOf(f.Suppressed),
 		ExpiredIgnore: jsonSuppressionOf(f.ExpiredIgnore),

@@ -87,6 +87,13 @@ type Options struct {
 	// planned values are checked instead of the evaluated source, and the
 	// one scanned path is the source tree findings are mapped back to.
 	PlanFile string
+	// Shard, when active, evaluates only its partition of the root modules
+	// (see Shard); merging the shards' reports gives the whole scan's.
+	Shard Shard
+	// CacheDir, when set, keeps each root module's evaluation there under
+	// a key covering everything that can change it (see cacheKey), and a
+	// later scan reuses it instead of evaluating again.
+	CacheDir string
 	// Now is today's date for ignore expiry; time.Now if zero.
 	Now    time.Time
 	Logger *slog.Logger
@@ -189,7 +196,8 @@ func embeddedEngine(opts trivyadapter.EngineOptions) (*trivyadapter.Engine, erro
 type Scanner struct {
 	opts    Options
 	engines *engineCache
-	pool    *evalPool // nil: root modules are evaluated in this process
+	pool    *evalPool  // nil: root modules are evaluated in this process
+	cache   *evalCache // nil without Options.CacheDir
 	k8s     k8sEngines
 }
 
@@ -205,6 +213,13 @@ func New(opts Options) (*Scanner, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Scanner{opts: opts, engines: &engineCache{}}
+	if opts.CacheDir != "" {
+		c, err := newEvalCache(opts.CacheDir)
+		if err != nil {
+			return nil, err
+		}
+		s.cache = c
+	}
 	if len(opts.WorkerCommand) > 0 {
 		s.pool = newEvalPool(opts.WorkerCommand, opts.Limits, opts.Logger)
 	}
@@ -215,6 +230,9 @@ func New(opts Options) (*Scanner, error) {
 func (s *Scanner) Close() error {
 	if s.pool != nil {
 		s.pool.close()
+	}
+	if s.cache != nil {
+		return s.cache.dir.Close()
 	}
 	return nil
 }
@@ -426,14 +444,22 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 	if opts.OnlyRoots != nil {
 		roots, inScope = set.onlyRoots(roots, prefix, opts.OnlyRoots)
 	}
+	owned := inScope
+	if opts.Shard.active() {
+		var inClosure, ownedByShard func(string) bool
+		roots, inClosure, ownedByShard = set.shardRoots(roots, opts.Shard)
+		scope := inScope
+		inScope = func(f string) bool { return scope(f) && inClosure(f) }
+		owned = func(f string) bool { return scope(f) && ownedByShard(f) }
+	}
 	var out []finding.Finding
 	for _, f := range set.parseErr {
-		if inScope(f.Range.File) {
+		if owned(f.Range.File) {
 			out = append(out, f)
 		}
 	}
 	for _, n := range set.notes {
-		if n.Range.File == "" || inScope(n.Range.File) {
+		if n.Range.File == "" || owned(n.Range.File) {
 			rep.Notes = append(rep.Notes, n)
 		}
 	}
@@ -441,13 +467,12 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 	proj := &tfmodel.Project{Root: abs, Sources: set.sources()}
 	for _, p := range set.sortedPaths() {
 		f := set.files[p]
-		if !inScope(p) {
-			continue
-		}
-		if !f.Vars {
+		if owned(p) && !f.Vars {
 			rep.Stats.Files++
 		}
-		directives = append(directives, findIgnores(f)...)
+		if inScope(p) {
+			directives = append(directives, findIgnores(f)...)
+		}
 	}
 	proj.Syntax = map[string]*hclFile{}
 	for p, f := range set.files {
@@ -475,8 +500,16 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 		results[i].notes = append(set.moduleNotes(fsys, root, opts.AllowDownloads), set.variableNotes(root, tfvars, opts.Vars)...)
 		results[i].varFiles = cfgPaths
 	}
-	if s.pool != nil {
-		err = s.evaluateInWorkers(ctx, abs, roots, ov, proj.Sources, exprs, opts, eopts, results)
+	// With --cache-dir, root modules whose key is in the cache are not
+	// evaluated: only the others (pending) go to the workers.
+	pending, pendingResults, store, err := s.fromCache(rootDir, set, ov, roots, results, userVarFiles, exprs, proj.Sources, opts, eopts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(pending) == 0 {
+		// Every root module came from the cache: nothing to evaluate.
+	} else if s.pool != nil {
+		err = s.evaluateInWorkers(ctx, abs, pending, ov, proj.Sources, exprs, opts, eopts, pendingResults)
 	} else {
 		var engine func() (*trivyadapter.Engine, error)
 		if eopts != nil {
@@ -487,13 +520,14 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 			go func() { _, _ = s.engines.get(*eopts) }() // errors: on first use
 			engine = func() (*trivyadapter.Engine, error) { return s.engines.get(*eopts) }
 		}
-		err = forEachRoot(ctx, len(roots), func(i int) error {
-			return scanRootWithin(ctx, fsys, abs, roots[i], proj.Sources, exprs, opts, engine, &results[i])
+		err = forEachRoot(ctx, len(pending), func(i int) error {
+			return scanRootWithin(ctx, fsys, abs, pending[i], proj.Sources, exprs, opts, engine, &pendingResults[i])
 		})
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	store(pendingResults)
 	for i := range results {
 		if m := results[i].model; m != nil {
 			results[i].notes = append(results[i].notes, clampedNotes(m, wrapped, opts.Limits.MaxInstances)...)

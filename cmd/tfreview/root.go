@@ -63,6 +63,7 @@ Exit codes:
 	root.SetErr(stderr)
 	root.AddCommand(
 		newScanCmd(stdout, stderr, &code),
+		newMergeCmd(stdout, stderr, &code),
 		newChecksCmd(stdout),
 		newBaselineCmd(stdout, stderr),
 		newFixCmd(stdout, stderr),

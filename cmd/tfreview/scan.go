@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/tfreview/tfreview/config"
 	"github.com/tfreview/tfreview/finding"
 	"github.com/tfreview/tfreview/formatters"
+	"github.com/tfreview/tfreview/reporters"
 	"github.com/tfreview/tfreview/scanner"
 )
 
@@ -54,6 +56,7 @@ type optionFlags struct {
 	maxInstances        int
 	maxEvalTime         time.Duration
 	maxEvalMemoryMiB    int64
+	shard, cacheDir     string
 }
 
 // addOptionFlags registers the flags of optionFlags.
@@ -78,6 +81,8 @@ func addOptionFlags(fl *pflag.FlagSet, f *optionFlags) {
 	fl.IntVar(&f.maxNesting, "max-nesting", scanner.DefaultLimits.MaxNesting, "deepest nesting of blocks and expressions parsed")
 	fl.IntVar(&f.maxInstances, "max-instances", scanner.DefaultLimits.MaxInstances, "most instances evaluated per block (count, for_each, dynamic blocks)")
 	fl.DurationVar(&f.maxEvalTime, "max-eval-time", scanner.DefaultLimits.MaxEvalTime, "longest evaluation of one root module; past it the root module is reported as TFR-EVAL")
+	fl.StringVar(&f.shard, "shard", "", "scan only the K-th of N partitions of the root modules, K/N (merge the shards' json reports with `tfreview merge`)")
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "reuse the evaluation of root modules unchanged since a scan that used this directory")
 	fl.Int64Var(&f.maxEvalMemoryMiB, "max-eval-memory", scanner.DefaultLimits.MaxEvalMemory>>20, "most memory of one root module's evaluation, in MiB; past it the root module is reported as TFR-EVAL")
 }
 
@@ -135,7 +140,12 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 	}
 	judge.attach(&rep)
 	rep.Tool = finding.Tool{Name: "tfreview", Version: version, URI: "https://github.com/tfreview/tfreview"}
+	return emitReport(ctx, rep, outs, rp, failOn, stderr)
+}
 
+// emitReport writes rep to the outputs and the reporter, and returns the
+// exit code: the same for a scan and for a merge of shards' reports.
+func emitReport(ctx context.Context, rep finding.Report, outs *outputs, rp reporters.Reporter, failOn finding.Severity, stderr io.Writer) (int, error) {
 	if err := outs.write(rep); err != nil {
 		return exitNotReported, withCode(exitNotReported, err)
 	}
@@ -213,6 +223,9 @@ func setupScan(cmd *cobra.Command, args []string, f optionFlags, compare *compar
 		return nil, withCode(exitError, err)
 	}
 	set := &scanSetup{}
+	if f.shard != "" && compare != nil && (compare.newSince != "" || compare.baseline != "") {
+		return nil, withCode(exitError, errors.New("--shard: not with --new-since or --baseline (a shard's report is merged by `tfreview merge`, which judges the whole tree)"))
+	}
 	if compare != nil && compare.newSince != "" {
 		if set.judge, cfg, err = judgeChange(cmd.Context(), *compare, f.configPath, args[0], f.allowOutsideRoot, cfg); err != nil {
 			return nil, withCode(exitError, err)
@@ -262,7 +275,15 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 		}
 		vars[k] = v
 	}
+	var shard scanner.Shard
+	if f.shard != "" {
+		if shard, err = scanner.ParseShard(f.shard); err != nil {
+			return scanner.Options{}, 0, fmt.Errorf("--shard: %w", err)
+		}
+	}
 	opts := scanner.Options{
+		Shard:               shard,
+		CacheDir:            f.cacheDir,
 		Paths:               args,
 		Engines:             engines,
 		Checks:              f.checks,

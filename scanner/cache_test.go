@@ -1,0 +1,256 @@
+package scanner
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tfreview/tfreview/finding"
+)
+
+// evalRecorder is a slog handler that records which root modules a scan
+// evaluated (and which it took from the cache).
+type evalRecorder struct {
+	mu              *sync.Mutex
+	evaluated, hits *[]string
+}
+
+func newEvalRecorder() evalRecorder {
+	return evalRecorder{mu: &sync.Mutex{}, evaluated: new([]string), hits: new([]string)}
+}
+
+func (r evalRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r evalRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r evalRecorder) WithGroup(string) slog.Handler            { return r }
+func (r evalRecorder) Handle(_ context.Context, rec slog.Record) error {
+	var root string
+	rec.Attrs(func(a slog.Attr) bool {
+		if a.Key == "root" {
+			root = a.Value.String()
+		}
+		return true
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch rec.Message {
+	case "root module evaluated":
+		*r.evaluated = append(*r.evaluated, root)
+	case "root module from cache":
+		*r.hits = append(*r.hits, root)
+	}
+	return nil
+}
+
+// cacheTree writes three root modules: a and b call the local module m,
+// c calls nothing; each has a variable set by its terraform.tfvars.
+func cacheTree(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"m/main.tf": `variable "acl" {}
+resource "aws_s3_bucket" "b" {
+  bucket = "x"
+  acl    = var.acl
+}
+`,
+		"c/main.tf": `variable "cidr" {}
+resource "aws_security_group" "sg" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [var.cidr]
+  }
+}
+`,
+		"c/terraform.tfvars": "cidr = \"10.0.0.0/8\"\n",
+	}
+	for _, r := range []string{"a", "b"} {
+		files[r+"/main.tf"] = `variable "acl" {}
+module "m" {
+  source = "../m"
+  acl    = var.acl
+}
+resource "aws_s3_bucket" "own" {
+  bucket = "` + r + `"
+}
+`
+		files[r+"/terraform.tfvars"] = "acl = \"private\"\n"
+	}
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// cachedScan scans dir with the cache and returns the report (as json,
+// for comparing) and the root modules evaluated, sorted.
+func cachedScan(t *testing.T, dir, cacheDir string, mutate func(*Options)) (string, []string) {
+	t.Helper()
+	rec := newEvalRecorder()
+	opts := Options{Paths: []string{dir}, BaseDir: dir, CacheDir: cacheDir, Logger: slog.New(rec)}
+	if mutate != nil {
+		mutate(&opts)
+	}
+	rep, err := Scan(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) == 0 {
+		t.Fatal("no findings: the comparison would prove nothing")
+	}
+	out, _ := json.Marshal(struct {
+		F []finding.Finding
+		N []finding.Note
+		S finding.Stats
+		R []finding.RuleInfo
+	}{rep.Findings, rep.Notes, rep.Stats, rep.Rules})
+	slices.Sort(*rec.evaluated)
+	return string(out), *rec.evaluated
+}
+
+// TestCacheWarmRescanIdentical: a rescan of an unchanged tree evaluates
+// nothing and reports exactly what the cold scan reported, in this
+// process and with evaluation workers.
+func TestCacheWarmRescanIdentical(t *testing.T) {
+	for _, workers := range []bool{false, true} {
+		dir, cacheDir := cacheTree(t), t.TempDir()
+		mutate := func(o *Options) {
+			if workers {
+				o.WorkerCommand = testWorkerCommand(t)
+			}
+		}
+		cold, evaluated := cachedScan(t, dir, cacheDir, mutate)
+		if strings.Join(evaluated, ",") != "a,b,c" {
+			t.Fatalf("cold scan evaluated %v, want a,b,c", evaluated)
+		}
+		uncached, _ := cachedScan(t, dir, t.TempDir(), mutate)
+		warm, evaluated := cachedScan(t, dir, cacheDir, mutate)
+		if len(evaluated) != 0 {
+			t.Errorf("workers=%v: warm scan evaluated %v, want none", workers, evaluated)
+		}
+		if warm != cold || warm != uncached {
+			t.Errorf("workers=%v: warm report differs from the cold one:\nwarm %s\ncold %s", workers, warm, cold)
+		}
+	}
+}
+
+// TestCacheInvalidatesExactly: each change re-evaluates the root modules
+// it can change, and no others.
+func TestCacheInvalidatesExactly(t *testing.T) {
+	bundleSrc, _ := filepath.Abs(filepath.Join("..", "testdata", "bundles", "small"))
+	cases := []struct {
+		name   string
+		change func(t *testing.T, dir, bundle string, o *Options)
+		want   string
+	}{
+		{"tfvars value of a", func(t *testing.T, dir, _ string, _ *Options) {
+			os.WriteFile(filepath.Join(dir, "a", "terraform.tfvars"), []byte("acl = \"public-read\"\n"), 0o644)
+		}, "a"},
+		{"file of module m", func(t *testing.T, dir, _ string, _ *Options) {
+			os.WriteFile(filepath.Join(dir, "m", "extra.tf"), []byte("resource \"aws_s3_bucket\" \"x\" {\n  bucket = \"y\"\n}\n"), 0o644)
+		}, "a,b"},
+		{"file of c", func(t *testing.T, dir, _ string, _ *Options) {
+			os.WriteFile(filepath.Join(dir, "c", "main.tf"), []byte("variable \"cidr\" {}\n"), 0o644)
+		}, "c"},
+		{"--var cidr", func(t *testing.T, _, _ string, o *Options) { o.Vars = map[string]string{"cidr": "0.0.0.0/0"} }, "c"},
+		{"--var acl", func(t *testing.T, _, _ string, o *Options) { o.Vars = map[string]string{"acl": "public-read"} }, "a,b"},
+		{"--var nobody declares", func(t *testing.T, _, _ string, o *Options) { o.Vars = map[string]string{"zzz": "1"} }, ""},
+		{"TF_VAR_cidr", func(t *testing.T, _, _ string, _ *Options) { t.Setenv("TF_VAR_cidr", "0.0.0.0/0") }, "c"},
+		{"--var-file", func(t *testing.T, _, _ string, o *Options) {
+			f := filepath.Join(t.TempDir(), "x.tfvars")
+			os.WriteFile(f, []byte("cidr = \"1.2.3.4/32\"\n"), 0o644)
+			o.VarFiles = []string{f}
+		}, "a,b,c"},
+		{"checks disabled", func(t *testing.T, _, _ string, o *Options) { o.DisabledChecks = []string{"AWS-0086"} }, "a,b,c"},
+		{"checks bundle edited", func(t *testing.T, _, bundle string, _ *Options) {
+			appendFile(t, firstFileWithExt(t, bundle, ".rego"), "\n# edited\n")
+		}, "a,b,c"},
+		{"non-Terraform file (file() could read it)", func(t *testing.T, dir, _ string, _ *Options) {
+			os.WriteFile(filepath.Join(dir, "policy.json"), []byte("{}"), 0o644)
+		}, "a,b,c"},
+		{"nothing", func(*testing.T, string, string, *Options) {}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir, cacheDir, bundle := cacheTree(t), t.TempDir(), t.TempDir()
+			copyTree(t, bundleSrc, bundle)
+			base := func(o *Options) { o.ChecksBundle = bundle }
+			cachedScan(t, dir, cacheDir, base)
+			var opts Options
+			c.change(t, dir, bundle, &opts)
+			_, evaluated := cachedScan(t, dir, cacheDir, func(o *Options) {
+				base(o)
+				o.Vars, o.VarFiles, o.DisabledChecks = opts.Vars, opts.VarFiles, opts.DisabledChecks
+			})
+			if got := strings.Join(evaluated, ","); got != c.want {
+				t.Errorf("evaluated %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestCacheCorruptEntryIsMiss: damaged entries (truncated, altered,
+// replaced by garbage) are evaluated again, giving the same report.
+func TestCacheCorruptEntryIsMiss(t *testing.T) {
+	dir, cacheDir := cacheTree(t), t.TempDir()
+	cold, _ := cachedScan(t, dir, cacheDir, nil)
+	var entries []string
+	filepath.WalkDir(cacheDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			entries = append(entries, p)
+		}
+		return nil
+	})
+	if len(entries) != 3 {
+		t.Fatalf("%d cache entries, want 3: %v", len(entries), entries)
+	}
+	data, _ := os.ReadFile(entries[0])
+	os.WriteFile(entries[0], data[:len(data)/2], 0o600)
+	data, _ = os.ReadFile(entries[1])
+	data[len(data)-1] ^= 1
+	os.WriteFile(entries[1], data, 0o600)
+	os.WriteFile(entries[2], []byte("garbage"), 0o600)
+	again, evaluated := cachedScan(t, dir, cacheDir, nil)
+	if strings.Join(evaluated, ",") != "a,b,c" {
+		t.Errorf("evaluated %v after damaging every entry, want a,b,c", evaluated)
+	}
+	if again != cold {
+		t.Errorf("report after damaged cache differs")
+	}
+}
+
+func firstFileWithExt(t *testing.T, dir, ext string) string {
+	t.Helper()
+	var found string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && found == "" && strings.HasSuffix(p, ext) {
+			found = p
+		}
+		return nil
+	})
+	if found == "" {
+		t.Fatalf("no %s file in %s", ext, dir)
+	}
+	return found
+}
+
+func appendFile(t *testing.T, name, text string) {
+	t.Helper()
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(text)
+	f.Close()
+}
