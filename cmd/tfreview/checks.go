@@ -12,13 +12,13 @@ import (
 )
 
 func newChecksCmd(stdout io.Writer) *cobra.Command {
-	var format, bundle string
+	var format, bundle, custom string
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List every check of both engines",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			all, err := scanner.AllChecks(bundle)
+			all, err := scanner.AllChecksWith(bundle, custom)
 			if err != nil {
 				return withCode(exitError, err)
 			}
@@ -50,6 +50,7 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&custom, "custom-checks", "", "directory of custom Rego checks to list with the others")
 	cmd.Flags().StringVar(&bundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to list instead of the embedded checks")
 	return cmd
 }
