@@ -28,13 +28,23 @@ func newFixCmd(stdout, stderr io.Writer) *cobra.Command {
 and repeats until nothing more can be fixed. It scans with the same options
 and .tfreview.yaml as scan: a check that scan does not run, or a directory
 it skips, is not fixed either. Files that do not parse are never touched.
-With --dry-run nothing is written and a unified diff is printed instead.`,
+With --dry-run nothing is written and a unified diff is printed instead;
+it exits 1 when fixes are pending and 0 when there are none.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set, err := setupScan(cmd, args, f, nil, stderr)
 			if err != nil {
 				return err
 			}
-			return withCode(exitError, runFix(cmd.Context(), set.opts, only, dryRun, stdout, stderr))
+			pending, err := runFix(cmd.Context(), set.opts, only, dryRun, stdout, stderr)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			if dryRun && pending > 0 {
+				// Like `terraform fmt -check`: a dry run fails when there is
+				// something to fix, so CI can require fixes be applied.
+				return withCode(exitFindings, fmt.Errorf("fixes pending in %d file(s)", pending))
+			}
+			return nil
 		},
 	}
 	fl := cmd.Flags()
@@ -47,10 +57,11 @@ With --dry-run nothing is written and a unified diff is printed instead.`,
 // runFix fixes the paths of opts on a copy of their Terraform files (so a
 // dry run and a real run take the same path and nothing is written until
 // every pass is done), then writes back or prints what changed.
-func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun bool, stdout, stderr io.Writer) error {
+// It returns how many files the fixes change.
+func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun bool, stdout, stderr io.Writer) (int, error) {
 	work, err := os.MkdirTemp("", "tfreview-fix-")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer os.RemoveAll(work)
 	paths := opts.Paths
@@ -58,7 +69,7 @@ func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun boo
 	for i, p := range paths {
 		dst := filepath.Join(work, fmt.Sprint(i))
 		if err := copyTerraform(p, dst); err != nil {
-			return fmt.Errorf("fix %s: %w", p, err)
+			return 0, fmt.Errorf("fix %s: %w", p, err)
 		}
 		workPaths = append(workPaths, dst)
 	}
@@ -74,18 +85,18 @@ func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun boo
 	}
 	res, err := loop.Run(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	changed, err := writeBack(paths, work, dryRun, stdout)
 	if err != nil {
-		return err
+		return changed, err
 	}
 	verb := "applied"
 	if dryRun {
 		verb = "would apply"
 	}
 	fmt.Fprintf(stderr, "tfreview fix: %s %d fix(es) in %d file(s)\n", verb, res.Applied, changed)
-	return nil
+	return changed, nil
 }
 
 // writeBack compares each file of the fixed copy with its original and

@@ -104,7 +104,7 @@ func TestTrivyFixesOnTrivyExamples(t *testing.T) {
 				t.Errorf("%s example %d: the check fails but no fix was offered (%q)", id, i, why)
 				continue
 			}
-			if err := runFix(ctx, scanner.Options{Paths: []string{dir}, Engines: []string{scanner.EngineTrivy}}, []string{id}, false, &strings.Builder{}, &strings.Builder{}); err != nil {
+			if _, err := runFix(ctx, scanner.Options{Paths: []string{dir}, Engines: []string{scanner.EngineTrivy}}, []string{id}, false, &strings.Builder{}, &strings.Builder{}); err != nil {
 				t.Fatalf("%s example %d: %v", id, i, err)
 			}
 			after := scan()
