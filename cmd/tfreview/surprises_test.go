@@ -257,3 +257,82 @@ resource "aws_ebs_volume" "d" {
 		t.Errorf("the ignores were reported as unknown or unused: %v", fs)
 	}
 }
+
+// customCheck is a check in Trivy's custom-check format (METADATA
+// annotations, a cloud input selector, a package outside builtin).
+func customCheck(id, body string) string {
+	return `# METADATA
+# title: Team policy - volumes are encrypted
+# description: Our volumes hold customer data.
+# scope: package
+# custom:
+#   id: ` + id + `
+#   avd_id: ` + id + `
+#   provider: aws
+#   service: ec2
+#   severity: MEDIUM
+#   short_code: volume-min-size
+#   recommended_action: Set encrypted = true.
+#   input:
+#     selector:
+#       - type: cloud
+#         subtypes:
+#           - service: ec2
+#             provider: aws
+package custom.aws.ec2.volume_min_size
+
+import rego.v1
+
+deny contains res if {
+	some volume in input.aws.ec2.volumes
+	not volume.encryption.enabled.value
+` + body + `
+	res := result.new("team policy: volumes are encrypted", volume.encryption.enabled)
+}
+`
+}
+
+// TestCustomChecksAddedToEmbedded: --custom-checks (and custom_checks in
+// the config) add the directory's checks to the embedded ones: the custom
+// finding appears with its own ID next to the embedded AWS-0026, and
+// `tfreview checks` lists it.
+func TestCustomChecksAddedToEmbedded(t *testing.T) {
+	checks := t.TempDir()
+	writeFiles(t, checks, map[string]string{"custom/volume_min_size.rego": customCheck("ACME-0001", "")})
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"main.tf": insecureVolume})
+	fs, code, stderr := scanFindings(t, "--custom-checks", checks, dir)
+	if code != exitFindings || len(findingsOf(fs, "ACME-0001")) != 1 || len(findingsOf(fs, "AWS-0026")) != 1 {
+		t.Fatalf("exit %d, stderr %s, findings %v: want ACME-0001 and the embedded AWS-0026", code, stderr, fs)
+	}
+	// From the config file, inside the scanned tree.
+	cfgDir := t.TempDir()
+	writeFiles(t, cfgDir, map[string]string{"main.tf": insecureVolume, ".tfreview.yaml": "custom_checks: policies\n",
+		"policies/custom/volume_min_size.rego": customCheck("ACME-0001", "")})
+	t.Chdir(cfgDir)
+	fs, _, stderr = scanFindings(t, ".")
+	if len(findingsOf(fs, "ACME-0001")) != 1 {
+		t.Errorf("custom_checks in the config: no ACME-0001 (stderr %s)", stderr)
+	}
+	code, out, stderr := runCLI(t, "checks", "--custom-checks", "policies")
+	if code != exitOK || !strings.Contains(out, "ACME-0001") || !strings.Contains(out, "AWS-0026") {
+		t.Errorf("checks --custom-checks: exit %d (%s); ACME-0001 and AWS-0026 listed? %v %v", code, stderr, strings.Contains(out, "ACME-0001"), strings.Contains(out, "AWS-0026"))
+	}
+	// A custom ID is a known ID for --checks.
+	if code, _, stderr := runCLI(t, "scan", "--custom-checks", "policies", "--checks", "ACME-0001", "."); code != exitOK && code != exitFindings {
+		t.Errorf("--checks ACME-0001 with its custom check: exit %d (%s)", code, stderr)
+	}
+}
+
+// TestHostileCustomCheckHTTPSend: a custom check calling http.send fails to
+// load, naming the built-in, before anything is evaluated.
+func TestHostileCustomCheckHTTPSend(t *testing.T) {
+	checks := t.TempDir()
+	writeFiles(t, checks, map[string]string{"custom/exfil.rego": customCheck("ACME-0002", `	http.send({"method": "GET", "url": "http://127.0.0.1:1/"})`)})
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"main.tf": insecureVolume})
+	code, _, stderr := runCLI(t, "scan", "--custom-checks", checks, dir)
+	if code != exitError || !strings.Contains(stderr, "http.send") {
+		t.Errorf("exit %d, stderr %q: want 2 naming http.send", code, stderr)
+	}
+}
