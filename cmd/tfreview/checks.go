@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/rules"
 	"github.com/tfreview/tfreview/scanner"
 )
 
@@ -22,15 +24,27 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return withCode(exitError, err)
 			}
+			// Each fixable check says which --fix-class applies its fixes.
+			type listed struct {
+				finding.RuleInfo
+				FixClass string `json:"fix_class,omitempty"`
+			}
+			out := make([]listed, len(all))
+			for i, c := range all {
+				out[i].RuleInfo = c
+				if c.Fixable {
+					out[i].FixClass = rules.FixClass(c.ID)
+				}
+			}
 			switch format {
 			case "json":
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(all)
+				return enc.Encode(out)
 			case "text":
 				tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tENGINE\tSEVERITY\tPROVIDER/SERVICE\tTITLE\tALIASES")
-				for _, c := range all {
+				fmt.Fprintln(tw, "ID\tENGINE\tSEVERITY\tPROVIDER/SERVICE\tFIX\tTITLE\tALIASES")
+				for _, c := range out {
 					ps := c.Provider
 					if c.Service != "" {
 						ps += "/" + c.Service
@@ -42,7 +56,11 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 						}
 						aliases += a
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Engine, c.Severity, ps, c.Title, aliases)
+					fix := c.FixClass
+					if fix == "" {
+						fix = "-"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Engine, c.Severity, ps, fix, c.Title, aliases)
 				}
 				return tw.Flush()
 			}

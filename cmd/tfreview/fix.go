@@ -14,18 +14,21 @@ import (
 
 	"github.com/tfreview/tfreview/finding"
 	"github.com/tfreview/tfreview/fixes"
+	"github.com/tfreview/tfreview/rules"
 	"github.com/tfreview/tfreview/scanner"
 )
 
 func newFixCmd(stdout, stderr io.Writer) *cobra.Command {
 	var dryRun bool
-	var only []string
+	var only, classes []string
 	var f optionFlags
 	cmd := &cobra.Command{
 		Use:   "fix [PATH...]",
 		Short: "Apply the automatic fixes of findings in place (or print them as a diff)",
 		Long: `fix scans PATH (default "."), applies every safe automatic fix, re-scans
-and repeats until nothing more can be fixed. It scans with the same options
+and repeats until nothing more can be fixed. Fixes that add billable resources (a new KMS key), placeholders the author
+must edit (description = "TODO: ...") or deletion protection are applied
+only when asked for with --fix-class. It scans with the same options
 and .tfreview.yaml as scan: a check that scan does not run, or a directory
 it skips, is not fixed either. Files that do not parse are never touched.
 With --dry-run nothing is written and a unified diff is printed instead;
@@ -35,7 +38,11 @@ it exits 1 when fixes are pending and 0 when there are none.`,
 			if err != nil {
 				return err
 			}
-			pending, err := runFix(cmd.Context(), set.opts, only, dryRun, stdout, stderr)
+			allowed, err := fixClassSet(classes)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			pending, err := runFix(cmd.Context(), set.opts, only, allowed, dryRun, stdout, stderr)
 			if err != nil {
 				return withCode(exitError, err)
 			}
@@ -50,6 +57,7 @@ it exits 1 when fixes are pending and 0 when there are none.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&dryRun, "dry-run", false, "print a unified diff instead of writing")
 	fl.StringSliceVar(&only, "check", nil, "only fix findings of these checks (IDs or aliases)")
+	fl.StringSliceVar(&classes, "fix-class", []string{rules.FixClassSafe}, "classes of fixes to apply: "+strings.Join(rules.FixClasses(), ", ")+", or all (`tfreview checks` shows each check's)")
 	addOptionFlags(fl, &f)
 	return cmd
 }
@@ -58,7 +66,7 @@ it exits 1 when fixes are pending and 0 when there are none.`,
 // dry run and a real run take the same path and nothing is written until
 // every pass is done), then writes back or prints what changed.
 // It returns how many files the fixes change.
-func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun bool, stdout, stderr io.Writer) (int, error) {
+func runFix(ctx context.Context, opts scanner.Options, only []string, classes map[string]bool, dryRun bool, stdout, stderr io.Writer) (int, error) {
 	work, err := os.MkdirTemp("", "tfreview-fix-")
 	if err != nil {
 		return 0, err
@@ -80,8 +88,8 @@ func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun boo
 		Scan:         func(ctx context.Context) (finding.Report, error) { return scanner.Scan(ctx, scanOpts) },
 		ParseErrorID: scanner.ParseRuleID,
 	}
-	if len(only) > 0 {
-		loop.Select = func(f finding.Finding) bool { return slices.ContainsFunc(only, f.HasID) }
+	loop.Select = func(f finding.Finding) bool {
+		return classes[rules.FixClass(f.RuleID)] && (len(only) == 0 || slices.ContainsFunc(only, f.HasID))
 	}
 	res, err := loop.Run(ctx)
 	if err != nil {
@@ -97,6 +105,25 @@ func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun boo
 	}
 	fmt.Fprintf(stderr, "tfreview fix: %s %d fix(es) in %d file(s)\n", verb, res.Applied, changed)
 	return changed, nil
+}
+
+// fixClassSet reads --fix-class.
+func fixClassSet(names []string) (map[string]bool, error) {
+	set := map[string]bool{}
+	for _, n := range names {
+		n = strings.ToLower(strings.TrimSpace(n))
+		switch {
+		case n == "all":
+			for _, c := range rules.FixClasses() {
+				set[c] = true
+			}
+		case slices.Contains(rules.FixClasses(), n):
+			set[n] = true
+		default:
+			return nil, fmt.Errorf("--fix-class %q: want %s or all", n, strings.Join(rules.FixClasses(), ", "))
+		}
+	}
+	return set, nil
 }
 
 // writeBack compares each file of the fixed copy with its original and

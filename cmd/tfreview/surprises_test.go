@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -335,4 +336,63 @@ func TestHostileCustomCheckHTTPSend(t *testing.T) {
 	if code != exitError || !strings.Contains(stderr, "http.send") {
 		t.Errorf("exit %d, stderr %q: want 2 naming http.send", code, stderr)
 	}
+}
+
+// TestFixClassOptIn: fixes that add a billable KMS key, a TODO placeholder
+// or deletion protection are applied only with --fix-class; safe fixes by
+// default. `tfreview checks` shows each fixable check's class.
+func TestFixClassOptIn(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"main.tf": insecureVolume + `
+resource "aws_security_group" "sg" {
+  name = "web"
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}
+
+resource "aws_sns_topic" "alerts" {
+  name = "alerts"
+}
+`})
+	_, diff, stderr := runCLI(t, "fix", "--dry-run", dir)
+	if !strings.Contains(diff, "encrypted") || strings.Contains(diff, "TODO") || strings.Contains(diff, "aws_kms_key") {
+		t.Errorf("default (safe) fix: want the encryption fix only (stderr %s):\n%s", stderr, diff)
+	}
+	_, diff, _ = runCLI(t, "fix", "--dry-run", "--fix-class", "safe,placeholder", dir)
+	if !strings.Contains(diff, "TODO") || strings.Contains(diff, "aws_kms_key") {
+		t.Errorf("--fix-class safe,placeholder: want the TODO description and no KMS key:\n%s", diff)
+	}
+	_, diff, _ = runCLI(t, "fix", "--dry-run", "--fix-class", "all", dir)
+	if !strings.Contains(diff, "TODO") || !strings.Contains(diff, "aws_kms_key") {
+		t.Errorf("--fix-class all: want the TODO description and the KMS key:\n%s", diff)
+	}
+	if code, _, _ := runCLI(t, "fix", "--fix-class", "cheap", dir); code != exitError {
+		t.Errorf("--fix-class cheap: exit %d, want 2", code)
+	}
+	code, out, _ := runCLI(t, "checks", "--format", "json")
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(out), &list); code != exitOK || err != nil {
+		t.Fatalf("checks --format json: exit %d, %v", code, err)
+	}
+	classes := map[string]any{}
+	for _, c := range list {
+		classes[c["id"].(string)] = c["fix_class"]
+	}
+	for id, want := range map[string]string{"AWS-0026": "safe", "AWS-0095": "billable", "AWS-0124": "placeholder", "AWS-0177": "lifecycle"} {
+		if classes[id] != want {
+			t.Errorf("checks: %s fix_class %v, want %s", id, classes[id], want)
+		}
+	}
+	_, text, _ := runCLI(t, "checks")
+	if !strings.Contains(text, "FIX") || !regexpLine(text, `AWS-0124\s.*placeholder`) {
+		t.Error("checks text output does not show the fix class")
+	}
+}
+
+func regexpLine(text, pattern string) bool {
+	return regexp.MustCompile(`(?m)^` + pattern).MatchString(text)
 }
