@@ -220,6 +220,11 @@ func (s *scanSetup) checkEmpty(rep finding.Report) error {
 	if rep.Stats.Files > 0 || s.allowEmpty {
 		return nil
 	}
+	// --new-since scans only what a change can affect (and the base's
+	// settings may skip more): nothing scanned there is not an empty tree.
+	if rep.Comparison != nil {
+		return nil
+	}
 	return withCode(exitError, fmt.Errorf("no Terraform files found in %s (pass --allow-empty if that is expected)", strings.Join(s.opts.Paths, ", ")))
 }
 
