@@ -396,3 +396,25 @@ resource "aws_sns_topic" "alerts" {
 func regexpLine(text, pattern string) bool {
 	return regexp.MustCompile(`(?m)^` + pattern).MatchString(text)
 }
+
+// TestHostileTrivyignoreAddedByChange: a pull request that adds an
+// insecure volume together with a .trivyignore (or a checkov:skip) naming
+// its check does not pass under --new-since: like an ignore comment the
+// change adds, it is not honoured unless allow_new_ignores is on at the
+// base.
+func TestHostileTrivyignoreAddedByChange(t *testing.T) {
+	dir := newGateRepo(t, nil)
+	writeFiles(t, dir, map[string]string{
+		"envs/a/volume.tf":         insecureVolume,
+		".trivyignore":             "AWS-0026\n",
+		"envs/a/.trivyignore.yaml": "misconfigurations:\n  - id: AWS-0026\n    statement: trust me\n",
+	})
+	// Without --new-since the ignore file is honoured (the test can fail).
+	if code, _, stderr := runCLI(t, "scan", "--engines", "trivy", "--checks", "AWS-0026", dir+"/envs/a"); code != exitOK {
+		t.Fatalf("plain scan: exit %d (%s), want 0: the .trivyignore.yaml suppresses the finding", code, stderr)
+	}
+	code, out, stderr := runCLI(t, "scan", "--engines", "trivy", "--checks", "AWS-0026", dir+"/envs/a", "--new-since", "main")
+	if code != exitFindings {
+		t.Errorf(".trivyignore added by the change: exit %d, want 1\n%s\n%s", code, out, stderr)
+	}
+}
