@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -25,13 +26,16 @@ const MaxFileSize = 1 << 20
 
 // Config is the file's content. Flags override it.
 type Config struct {
-	Severity            string       `yaml:"severity"`
-	FailOn              string       `yaml:"fail_on"`
-	Engines             []string     `yaml:"engines"`
-	DisabledChecks      []string     `yaml:"disabled_checks"`
-	SkipDirs            []string     `yaml:"skip_dirs"`
-	SkipFiles           []string     `yaml:"skip_files"`
-	VarFiles            []string     `yaml:"var_files"`
+	Severity       string   `yaml:"severity"`
+	FailOn         string   `yaml:"fail_on"`
+	Engines        []string `yaml:"engines"`
+	DisabledChecks []string `yaml:"disabled_checks"`
+	SkipDirs       []string `yaml:"skip_dirs"`
+	SkipFiles      []string `yaml:"skip_files"`
+	VarFiles       []string `yaml:"var_files"`
+	// CustomChecks is a directory of Rego checks in Trivy's format, run in
+	// addition to the embedded ones (--custom-checks).
+	CustomChecks        string       `yaml:"custom_checks"`
 	RequireIgnoreReason bool         `yaml:"require_ignore_reason"`
 	Rules               rules.Config `yaml:"rules"`
 	Owners              []OwnerRule  `yaml:"owners"`
@@ -91,6 +95,21 @@ func (c *Config) ConfineTo(root string) error {
 	for i, p := range c.VarFiles {
 		if err := rootfile.CheckInside(root, p); err != nil {
 			return fmt.Errorf("var_files[%d] %q: %w (paths in the config must stay inside the directory holding it; give the file with --var-file, or pass --allow-outside-root)", i, p, err)
+		}
+	}
+	if c.CustomChecks != "" {
+		// Checks named by a config from the scanned tree come from that
+		// tree, like var_files.
+		absRoot, err := filepath.Abs(root)
+		if err != nil {
+			return err
+		}
+		abs, err := filepath.Abs(c.CustomChecks)
+		if err != nil {
+			return err
+		}
+		if rel, err := filepath.Rel(absRoot, abs); err != nil || !filepath.IsLocal(rel) {
+			return fmt.Errorf("custom_checks %q: outside %s (paths in the config must stay inside the directory holding it; give it with --custom-checks, or pass --allow-outside-root)", c.CustomChecks, absRoot)
 		}
 	}
 	return nil

@@ -71,6 +71,48 @@ var trivyFixes = map[string]TrivyFixer{
 		"description", cty.StringVal("TODO: describe why this rule exists")),
 }
 
+// Fix classes say what applying a fix commits the user to beyond the
+// setting itself. `tfreview fix` applies safe fixes unless asked for more
+// with --fix-class.
+const (
+	// FixClassSafe sets or adds a setting; nothing new is billed and
+	// nothing is left for the author to fill in.
+	FixClassSafe = "safe"
+	// FixClassBillable adds resources that cost money (a new
+	// customer-managed KMS key).
+	FixClassBillable = "billable"
+	// FixClassPlaceholder writes text the author must replace
+	// (description = "TODO: ...").
+	FixClassPlaceholder = "placeholder"
+	// FixClassLifecycle changes what Terraform may do to the resource
+	// later (deletion protection makes terraform destroy fail).
+	FixClassLifecycle = "lifecycle"
+)
+
+// FixClasses lists the classes, FixClassSafe first.
+func FixClasses() []string {
+	return []string{FixClassSafe, FixClassBillable, FixClassPlaceholder, FixClassLifecycle}
+}
+
+// trivyFixClasses are the Trivy fixes that are not FixClassSafe.
+var trivyFixClasses = map[string]string{
+	"AWS-0079": FixClassBillable, // a new KMS key when the cluster names none
+	"AWS-0095": FixClassBillable,
+	"AWS-0132": FixClassBillable,
+	"AWS-0088": FixClassBillable,
+	"AWS-0124": FixClassPlaceholder,
+	"AWS-0177": FixClassLifecycle,
+}
+
+// FixClass is the class of the fixes of a check (by ID): FixClassSafe for
+// every built-in rule and every Trivy fix not listed otherwise.
+func FixClass(ruleID string) string {
+	if c, ok := trivyFixClasses[ruleID]; ok {
+		return c
+	}
+	return FixClassSafe
+}
+
 // TrivyFix returns the fix for a Trivy finding, or why there is none ("" if
 // the check has no fixer).
 func TrivyFix(ruleID string, p *tfmodel.Project, block *tfmodel.Block, attr *tfmodel.Attribute) (*finding.Fix, string) {

@@ -96,6 +96,9 @@ func CoreRules() []finding.RuleInfo {
 		{ID: IgnoreUnusedRuleID, Engine: finding.EngineCore, Severity: finding.SeverityLow, Title: "Ignore comment suppresses nothing",
 			Description: "An ignore comment matched no finding, so it would silently hide a future problem.",
 			Resolution:  "Delete the comment or move it above the block it should cover."},
+		{ID: IgnoreUnknownRuleID, Engine: finding.EngineCore, Severity: finding.SeverityMedium, Title: "Ignore comment names an unknown check",
+			Description: "An ignore comment (or .trivyignore entry) names a check ID that no engine knows, usually a typo: it suppresses nothing and hides the intent of the line it is on.",
+			Resolution:  "Correct the ID (`tfreview checks` lists them) or delete the ignore."},
 		{ID: IgnoreNoReasonRuleID, Engine: finding.EngineCore, Severity: finding.SeverityMedium, Title: "Ignore comment without a reason",
 			Description: "With require_ignore_reason on, every ignore must say why.",
 			Resolution:  "Add a reason after the ID."},
@@ -104,6 +107,12 @@ func CoreRules() []finding.RuleInfo {
 
 // AllChecks lists every check of every engine.
 func AllChecks(bundle string) ([]finding.RuleInfo, error) {
+	return AllChecksWith(bundle, "")
+}
+
+// AllChecksWith lists every check of every engine, the custom checks of
+// customDir (if set) included.
+func AllChecksWith(bundle, customDir string) ([]finding.RuleInfo, error) {
 	out := CoreRules()
 	for _, r := range rules.All() {
 		out = append(out, r.Info())
@@ -112,7 +121,45 @@ func AllChecks(bundle string) ([]finding.RuleInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(out, tc...), nil
+	out = append(out, tc...)
+	if customDir != "" {
+		custom, err := trivyadapter.ListChecks(trivyadapter.EngineOptions{ChecksBundle: bundle, CustomChecks: customDir})
+		if err != nil {
+			return nil, err
+		}
+		// ListChecks returns the bundle's (or embedded) checks too; keep
+		// only those not listed yet.
+		have := map[string]bool{}
+		for _, c := range out {
+			have[c.ID] = true
+		}
+		for _, c := range custom {
+			if !have[c.ID] {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+// knownCheckID tells whether id names a core rule, a built-in rule or an
+// embedded Trivy check, by ID or alias. It cannot know the checks of a
+// bundle or custom directory, so callers use it only where a match would
+// have shown the ID to be real.
+func knownCheckID(id string) bool {
+	probe := func(info finding.RuleInfo) bool {
+		return finding.Finding{RuleID: info.ID, Aliases: info.Aliases}.HasID(id)
+	}
+	if slices.ContainsFunc(CoreRules(), probe) {
+		return true
+	}
+	for _, r := range rules.All() {
+		if (finding.Finding{RuleID: r.ID, Aliases: []string{r.Slug}}).HasID(id) {
+			return true
+		}
+	}
+	tc, err := trivyChecks()
+	return err != nil || slices.ContainsFunc(tc, probe)
 }
 
 // rulesOf returns metadata for the rules that have findings.

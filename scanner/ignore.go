@@ -1,15 +1,22 @@
 package scanner
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"gopkg.in/yaml.v3"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/rootfile"
 	"github.com/tfreview/tfreview/tfmodel"
 )
 
@@ -17,11 +24,12 @@ import (
 const (
 	IgnoreUnusedRuleID   = "TFR-IGNORE-UNUSED"
 	IgnoreNoReasonRuleID = "TFR-IGNORE-REASON"
+	IgnoreUnknownRuleID  = "TFR-IGNORE-UNKNOWN"
 )
 
 // ignoreDirective is one `<kind>:ignore:<ID>` found in a comment.
 type ignoreDirective struct {
-	Kind    string // tfreview, trivy or tfsec
+	Kind    string // tfreview, trivy, tfsec, checkov, kics or trivyignore
 	ID      string
 	Expires string // YYYY-MM-DD or ""
 	Reason  string
@@ -29,10 +37,24 @@ type ignoreDirective struct {
 	// Lines the directive covers: the block or attribute on the line after
 	// an own-line comment, or on the comment's own line.
 	From, To int
+	// Paths, for a .trivyignore.yaml entry, limits it to these file globs
+	// (relative to the scanned directory); fileWide entries (from
+	// .trivyignore files) cover every line of those files, or of all.
+	Paths    []string
+	fileWide bool
 	used     bool
 }
 
 var directiveRE = regexp.MustCompile(`\b(tfreview|trivy|tfsec):ignore:([A-Za-z0-9_.*\-]+)(\[[^\]]*\])?(?::exp:([0-9]{4}-[0-9]{2}-[0-9]{2}))?`)
+
+// Other tools' suppressions, read so that teams migrate without editing
+// their code: Checkov's `checkov:skip=ID:reason` (inside the resource it
+// skips) and KICS's `kics-scan ignore-line` / `ignore-block`, which ignore
+// every finding of the next line or of the block below.
+var (
+	checkovRE = regexp.MustCompile(`\bcheckov:skip=([A-Za-z0-9_.\-]+)(?::([^\r\n]*))?`)
+	kicsRE    = regexp.MustCompile(`\bkics-scan\s+(ignore-line|ignore-block)\b`)
+)
 
 // findIgnores lexes the file's comments (not a regex over raw text, so a
 // directive inside a string is not one) and resolves what each covers.
@@ -57,6 +79,7 @@ func findIgnores(f *sourceFile) []*ignoreDirective {
 		text := string(t.Bytes)
 		matches := directiveRE.FindAllStringSubmatchIndex(text, -1)
 		if len(matches) == 0 {
+			out = append(out, foreignIgnores(f, t, text, spans, codeLines)...)
 			continue
 		}
 		line := t.Range.Start.Line
@@ -105,6 +128,62 @@ func findIgnores(f *sourceFile) []*ignoreDirective {
 	return out
 }
 
+// foreignIgnores reads Checkov's and KICS's suppressions in one comment.
+func foreignIgnores(f *sourceFile, t hclsyntax.Token, text string, spans map[int]int, codeLines map[int]bool) []*ignoreDirective {
+	commentRange := func() finding.Range {
+		r := tfmodel.ConvertRange(t.Range, f.Path, f.Src)
+		r.End = r.Start
+		r.End.Column += len(strings.TrimRight(text, "\r\n"))
+		return r
+	}
+	line := t.Range.Start.Line
+	next := 0
+	for l := line + 1; l <= line+1000; l++ {
+		if codeLines[l] {
+			next = l
+			break
+		}
+	}
+	if m := checkovRE.FindStringSubmatch(text); m != nil {
+		// Checkov's skip sits inside the resource it skips: it covers the
+		// top-level block around it, else (outside any block) the next one.
+		from, to := next, spans[next]
+		if top, end, ok := enclosingTopBlock(f.Syntax, line); ok {
+			from, to = top, end
+		}
+		if to < from {
+			to = from
+		}
+		reason := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(m[2]), "*/"))
+		return []*ignoreDirective{{Kind: "checkov", ID: m[1], Reason: reason, Range: commentRange(), From: from, To: to}}
+	}
+	if m := kicsRE.FindStringSubmatch(text); m != nil {
+		from, to := next, next
+		if m[1] == "ignore-block" {
+			if end, ok := spans[next]; ok {
+				to = end
+			}
+		}
+		return []*ignoreDirective{{Kind: "kics", ID: "*", Reason: "kics-scan " + m[1], Range: commentRange(), From: from, To: to}}
+	}
+	return nil
+}
+
+// enclosingTopBlock is the line range of the top-level block holding line.
+func enclosingTopBlock(f *hcl.File, line int) (from, to int, ok bool) {
+	body, isSyntax := f.Body.(*hclsyntax.Body)
+	if !isSyntax {
+		return 0, 0, false
+	}
+	for _, blk := range body.Blocks {
+		start, end := blk.TypeRange.Start.Line, blk.Body.SrcRange.End.Line
+		if line > start && line < end {
+			return start, end, true
+		}
+	}
+	return 0, 0, false
+}
+
 // elementSpans maps the start line of every block and attribute to the
 // last line of the widest element starting there.
 func elementSpans(f *hcl.File) map[int]int {
@@ -137,6 +216,9 @@ func elementSpans(f *hcl.File) map[int]int {
 func (d *ignoreDirective) matches(f *finding.Finding) bool {
 	if d.ID != "*" && !f.HasID(d.ID) {
 		return false
+	}
+	if d.fileWide {
+		return d.coversFile(f.Range.File)
 	}
 	if d.From == 0 {
 		return false
@@ -183,6 +265,17 @@ func applyIgnores(fs []finding.Finding, ds []*ignoreDirective, today time.Time, 
 		}
 	}
 	for _, d := range ds {
+		if d.fileWide {
+			// .trivyignore files serve every Trivy scanner (CVE IDs,
+			// secrets): an entry that matches nothing here is not stale.
+			continue
+		}
+		if !d.used && d.ID != "*" && !knownCheckID(d.ID) {
+			fs = append(fs, coreFinding(IgnoreUnknownRuleID, finding.SeverityMedium, "Ignore comment names an unknown check",
+				fmt.Sprintf("%s ignore names %s, which is no check tfreview knows; it suppresses nothing", d.Kind, d.ID),
+				"Correct the ID (`tfreview checks` lists them) or delete the ignore.", d.Range))
+			continue
+		}
 		if !d.used && engineRanFor(d.ID, ranEngines) {
 			fs = append(fs, coreFinding(IgnoreUnusedRuleID, finding.SeverityLow, "Ignore comment suppresses nothing",
 				fmt.Sprintf("%s:ignore:%s matches no finding here; remove it so stale suppressions do not hide future problems", d.Kind, d.ID),
@@ -212,4 +305,128 @@ func engineRanFor(id string, ran map[finding.Engine]bool) bool {
 
 func coreFinding(id string, sev finding.Severity, title, msg, resolution string, r finding.Range) finding.Finding {
 	return finding.Finding{RuleID: id, Engine: finding.EngineCore, Severity: sev, Title: title, Message: msg, Resolution: resolution, Range: r}
+}
+
+// Trivy's ignore files, read from the top of each scanned directory.
+const (
+	trivyIgnoreFile     = ".trivyignore"
+	trivyIgnoreYAMLFile = ".trivyignore.yaml"
+	// maxTrivyIgnoreSize bounds each file read from the untrusted tree.
+	maxTrivyIgnoreSize = 1 << 20
+)
+
+// readTrivyIgnores reads .trivyignore (one ID a line, `#` comments,
+// optional `exp:YYYY-MM-DD`) and .trivyignore.yaml (Trivy's
+// `misconfigurations:` list with id, paths, expired_at and statement) in
+// dir. Each must be a regular file inside dir (no symbolic link out).
+func readTrivyIgnores(dir string) ([]*ignoreDirective, error) {
+	var out []*ignoreDirective
+	data, err := rootfile.ReadIn(dir, trivyIgnoreFile, maxTrivyIgnoreSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", trivyIgnoreFile, err)
+	default:
+		out = append(out, parseTrivyIgnore(data)...)
+	}
+	data, err = rootfile.ReadIn(dir, trivyIgnoreYAMLFile, maxTrivyIgnoreSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", trivyIgnoreYAMLFile, err)
+	default:
+		ds, err := parseTrivyIgnoreYAML(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", trivyIgnoreYAMLFile, err)
+		}
+		out = append(out, ds...)
+	}
+	return out, nil
+}
+
+func trivyIgnoreRange(file string, line int) finding.Range {
+	return finding.Range{File: file, Start: finding.Position{Line: line, Column: 1, Byte: -1}, End: finding.Position{Line: line, Column: 1, Byte: -1}}
+}
+
+func parseTrivyIgnore(data []byte) []*ignoreDirective {
+	var out []*ignoreDirective
+	for i, line := range strings.Split(string(data), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		d := &ignoreDirective{Kind: "trivyignore", ID: fields[0], Range: trivyIgnoreRange(trivyIgnoreFile, i+1), fileWide: true}
+		for _, opt := range fields[1:] {
+			if exp, ok := strings.CutPrefix(opt, "exp:"); ok {
+				d.Expires = exp
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// trivyIgnoreYAML is the part of Trivy's .trivyignore.yaml that concerns
+// misconfigurations; vulnerabilities, secrets and licenses are Trivy's.
+type trivyIgnoreYAML struct {
+	Misconfigurations []struct {
+		ID        yaml.Node `yaml:"id"` // a node, for its line
+		Paths     []string  `yaml:"paths"`
+		ExpiredAt string    `yaml:"expired_at"`
+		Statement string    `yaml:"statement"`
+	} `yaml:"misconfigurations"`
+}
+
+func parseTrivyIgnoreYAML(data []byte) ([]*ignoreDirective, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		// yaml.v3 quotes the offending text; the file is untrusted.
+		return nil, errors.New("not valid YAML")
+	}
+	var parsed trivyIgnoreYAML
+	if err := doc.Decode(&parsed); err != nil {
+		return nil, errors.New("not in Trivy's .trivyignore.yaml format")
+	}
+	var out []*ignoreDirective
+	for i, m := range parsed.Misconfigurations {
+		if m.ID.Value == "" {
+			return nil, fmt.Errorf("misconfigurations[%d]: no id", i)
+		}
+		d := &ignoreDirective{Kind: "trivyignore", ID: m.ID.Value, Reason: m.Statement, Paths: m.Paths,
+			Range: trivyIgnoreRange(trivyIgnoreYAMLFile, m.ID.Line), fileWide: true}
+		if m.ExpiredAt != "" {
+			exp := m.ExpiredAt
+			if _, err := time.Parse("2006-01-02", exp); err != nil {
+				return nil, fmt.Errorf("misconfigurations[%d]: expired_at: want YYYY-MM-DD", i)
+			}
+			d.Expires = exp
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// coversFile tells whether a file-wide entry covers file (both relative
+// to the report's base; the entry's own file sits in the scanned
+// directory, and its paths are relative to that directory, as in Trivy).
+func (d *ignoreDirective) coversFile(file string) bool {
+	dir := path.Dir(d.Range.File)
+	rel := file
+	if dir != "." {
+		var ok bool
+		if rel, ok = strings.CutPrefix(file, dir+"/"); !ok {
+			return false
+		}
+	}
+	if len(d.Paths) == 0 {
+		return true
+	}
+	for _, p := range d.Paths {
+		p = strings.TrimPrefix(path.Clean(p), "./")
+		if ok, _ := doublestar.Match(p, rel); ok || strings.HasPrefix(rel, p+"/") {
+			return true
+		}
+	}
+	return false
 }

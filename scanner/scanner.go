@@ -72,6 +72,7 @@ type Options struct {
 	Vars           map[string]string // --var k=v
 	AllowDownloads bool              // --download-modules
 	ChecksBundle   string            // --checks-bundle DIR
+	CustomChecks   string            // --custom-checks DIR, added to the checks
 	// MinSeverity drops findings below it (counted in Stats.Filtered).
 	MinSeverity         finding.Severity
 	RequireIgnoreReason bool
@@ -134,6 +135,7 @@ func (c *engineCache) get(opts trivyadapter.EngineOptions) (*trivyadapter.Engine
 	if opts.ChecksBundle == "" && opts.Providers != nil {
 		key = "providers:" + strings.Join(opts.Providers, ",")
 	}
+	key += "\x00custom:" + opts.CustomChecks
 	c.mu.Lock()
 	if c.results == nil {
 		c.results = map[string]*engineResult{}
@@ -364,10 +366,10 @@ func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
 		directives = append(directives, ds...)
 		res.Projects = append(res.Projects, proj)
 	}
-	if opts.engineOn(EngineTrivy) && opts.ChecksBundle != "" {
+	if opts.engineOn(EngineTrivy) && (opts.ChecksBundle != "" || opts.CustomChecks != "") {
 		// A checks bundle that does not compile fails the scan even when
 		// no root module needed it.
-		if _, err := s.engines.get(trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle}); err != nil {
+		if _, err := s.engines.get(trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle, CustomChecks: opts.CustomChecks}); err != nil {
 			return res, err
 		}
 	}
@@ -474,6 +476,11 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 			directives = append(directives, findIgnores(f)...)
 		}
 	}
+	trivyIgnores, err := readTrivyIgnores(abs)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("scan %s: %w", abs, err)
+	}
+	directives = append(directives, trivyIgnores...)
 	proj.Syntax = map[string]*hclFile{}
 	for p, f := range set.files {
 		if f.Syntax != nil {
@@ -487,7 +494,7 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 	exprs := trivyadapter.IndexExpressions(proj.Syntax)
 	var eopts *trivyadapter.EngineOptions
 	if opts.engineOn(EngineTrivy) && len(roots) > 0 {
-		eopts = &trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle, Providers: set.trivyProviders(fsys, roots, opts.AllowDownloads)}
+		eopts = &trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle, CustomChecks: opts.CustomChecks, Providers: set.trivyProviders(fsys, roots, opts.AllowDownloads)}
 	}
 	results := make([]rootResult, len(roots))
 	for i, root := range roots {

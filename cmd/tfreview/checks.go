@@ -8,29 +8,43 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/rules"
 	"github.com/tfreview/tfreview/scanner"
 )
 
 func newChecksCmd(stdout io.Writer) *cobra.Command {
-	var format, bundle string
+	var format, bundle, custom string
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List every check of both engines",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			all, err := scanner.AllChecks(bundle)
+			all, err := scanner.AllChecksWith(bundle, custom)
 			if err != nil {
 				return withCode(exitError, err)
+			}
+			// Each fixable check says which --fix-class applies its fixes.
+			type listed struct {
+				finding.RuleInfo
+				FixClass string `json:"fix_class,omitempty"`
+			}
+			out := make([]listed, len(all))
+			for i, c := range all {
+				out[i].RuleInfo = c
+				if c.Fixable {
+					out[i].FixClass = rules.FixClass(c.ID)
+				}
 			}
 			switch format {
 			case "json":
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(all)
+				return enc.Encode(out)
 			case "text":
 				tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tENGINE\tSEVERITY\tPROVIDER/SERVICE\tTITLE\tALIASES")
-				for _, c := range all {
+				fmt.Fprintln(tw, "ID\tENGINE\tSEVERITY\tPROVIDER/SERVICE\tFIX\tTITLE\tALIASES")
+				for _, c := range out {
 					ps := c.Provider
 					if c.Service != "" {
 						ps += "/" + c.Service
@@ -42,7 +56,11 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 						}
 						aliases += a
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Engine, c.Severity, ps, c.Title, aliases)
+					fix := c.FixClass
+					if fix == "" {
+						fix = "-"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Engine, c.Severity, ps, fix, c.Title, aliases)
 				}
 				return tw.Flush()
 			}
@@ -50,6 +68,7 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&custom, "custom-checks", "", "directory of custom Rego checks to list with the others")
 	cmd.Flags().StringVar(&bundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to list instead of the embedded checks")
 	return cmd
 }

@@ -14,32 +14,50 @@ import (
 
 	"github.com/tfreview/tfreview/finding"
 	"github.com/tfreview/tfreview/fixes"
+	"github.com/tfreview/tfreview/rules"
 	"github.com/tfreview/tfreview/scanner"
 )
 
 func newFixCmd(stdout, stderr io.Writer) *cobra.Command {
 	var dryRun bool
-	var only []string
+	var only, classes []string
 	var f optionFlags
 	cmd := &cobra.Command{
 		Use:   "fix [PATH...]",
 		Short: "Apply the automatic fixes of findings in place (or print them as a diff)",
 		Long: `fix scans PATH (default "."), applies every safe automatic fix, re-scans
-and repeats until nothing more can be fixed. It scans with the same options
+and repeats until nothing more can be fixed. Fixes that add billable resources (a new KMS key), placeholders the author
+must edit (description = "TODO: ...") or deletion protection are applied
+only when asked for with --fix-class. It scans with the same options
 and .tfreview.yaml as scan: a check that scan does not run, or a directory
 it skips, is not fixed either. Files that do not parse are never touched.
-With --dry-run nothing is written and a unified diff is printed instead.`,
+With --dry-run nothing is written and a unified diff is printed instead;
+it exits 1 when fixes are pending and 0 when there are none.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set, err := setupScan(cmd, args, f, nil, stderr)
 			if err != nil {
 				return err
 			}
-			return withCode(exitError, runFix(cmd.Context(), set.opts, only, dryRun, stdout, stderr))
+			allowed, err := fixClassSet(classes)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			pending, err := runFix(cmd.Context(), set.opts, only, allowed, dryRun, stdout, stderr)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			if dryRun && pending > 0 {
+				// Like `terraform fmt -check`: a dry run fails when there is
+				// something to fix, so CI can require fixes be applied.
+				return withCode(exitFindings, fmt.Errorf("fixes pending in %d file(s)", pending))
+			}
+			return nil
 		},
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&dryRun, "dry-run", false, "print a unified diff instead of writing")
 	fl.StringSliceVar(&only, "check", nil, "only fix findings of these checks (IDs or aliases)")
+	fl.StringSliceVar(&classes, "fix-class", []string{rules.FixClassSafe}, "classes of fixes to apply: "+strings.Join(rules.FixClasses(), ", ")+", or all (`tfreview checks` shows each check's)")
 	addOptionFlags(fl, &f)
 	return cmd
 }
@@ -47,10 +65,11 @@ With --dry-run nothing is written and a unified diff is printed instead.`,
 // runFix fixes the paths of opts on a copy of their Terraform files (so a
 // dry run and a real run take the same path and nothing is written until
 // every pass is done), then writes back or prints what changed.
-func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun bool, stdout, stderr io.Writer) error {
+// It returns how many files the fixes change.
+func runFix(ctx context.Context, opts scanner.Options, only []string, classes map[string]bool, dryRun bool, stdout, stderr io.Writer) (int, error) {
 	work, err := os.MkdirTemp("", "tfreview-fix-")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer os.RemoveAll(work)
 	paths := opts.Paths
@@ -58,7 +77,7 @@ func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun boo
 	for i, p := range paths {
 		dst := filepath.Join(work, fmt.Sprint(i))
 		if err := copyTerraform(p, dst); err != nil {
-			return fmt.Errorf("fix %s: %w", p, err)
+			return 0, fmt.Errorf("fix %s: %w", p, err)
 		}
 		workPaths = append(workPaths, dst)
 	}
@@ -69,23 +88,42 @@ func runFix(ctx context.Context, opts scanner.Options, only []string, dryRun boo
 		Scan:         func(ctx context.Context) (finding.Report, error) { return scanner.Scan(ctx, scanOpts) },
 		ParseErrorID: scanner.ParseRuleID,
 	}
-	if len(only) > 0 {
-		loop.Select = func(f finding.Finding) bool { return slices.ContainsFunc(only, f.HasID) }
+	loop.Select = func(f finding.Finding) bool {
+		return classes[rules.FixClass(f.RuleID)] && (len(only) == 0 || slices.ContainsFunc(only, f.HasID))
 	}
 	res, err := loop.Run(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	changed, err := writeBack(paths, work, dryRun, stdout)
 	if err != nil {
-		return err
+		return changed, err
 	}
 	verb := "applied"
 	if dryRun {
 		verb = "would apply"
 	}
 	fmt.Fprintf(stderr, "tfreview fix: %s %d fix(es) in %d file(s)\n", verb, res.Applied, changed)
-	return nil
+	return changed, nil
+}
+
+// fixClassSet reads --fix-class.
+func fixClassSet(names []string) (map[string]bool, error) {
+	set := map[string]bool{}
+	for _, n := range names {
+		n = strings.ToLower(strings.TrimSpace(n))
+		switch {
+		case n == "all":
+			for _, c := range rules.FixClasses() {
+				set[c] = true
+			}
+		case slices.Contains(rules.FixClasses(), n):
+			set[n] = true
+		default:
+			return nil, fmt.Errorf("--fix-class %q: want %s or all", n, strings.Join(rules.FixClasses(), ", "))
+		}
+	}
+	return set, nil
 }
 
 // writeBack compares each file of the fixed copy with its original and

@@ -46,7 +46,7 @@ func TestFixInsecureExample(t *testing.T) {
 	origMessaging, _ := os.ReadFile(filepath.Join(dir, "messaging.tf"))
 
 	code, diff, stderr := runCLI(t, "fix", dir, "--dry-run")
-	if code != 0 || !strings.Contains(diff, "+  storage_encrypted                   = true") || !strings.Contains(diff, "@@") {
+	if code != exitFindings || !strings.Contains(diff, "+  storage_encrypted                   = true") || !strings.Contains(diff, "@@") {
 		t.Fatalf("dry run: exit %d, stderr %s, diff:\n%s", code, stderr, diff)
 	}
 	if now, _ := os.ReadFile(filepath.Join(dir, "messaging.tf")); !bytes.Equal(now, origMessaging) {
@@ -127,7 +127,7 @@ func TestFixUsesTheScanConfig(t *testing.T) {
 		config.FileName:      "disabled_checks: [AWS-0026]\nskip_dirs: [\"examples/**\"]\n",
 	})
 	code, out, stderr := runCLI(t, "fix", "--dry-run", "--engines", "trivy", dir)
-	if code != exitOK {
+	if code != exitFindings {
 		t.Fatalf("fix: exit %d: %s", code, stderr)
 	}
 	if !strings.Contains(out, `http_tokens = "required"`) {

@@ -104,7 +104,7 @@ func TestTrivyFixesOnTrivyExamples(t *testing.T) {
 				t.Errorf("%s example %d: the check fails but no fix was offered (%q)", id, i, why)
 				continue
 			}
-			if err := runFix(ctx, scanner.Options{Paths: []string{dir}, Engines: []string{scanner.EngineTrivy}}, []string{id}, false, &strings.Builder{}, &strings.Builder{}); err != nil {
+			if _, err := runFix(ctx, scanner.Options{Paths: []string{dir}, Engines: []string{scanner.EngineTrivy}}, []string{id}, allFixClasses(t), false, &strings.Builder{}, &strings.Builder{}); err != nil {
 				t.Fatalf("%s example %d: %v", id, i, err)
 			}
 			after := scan()
@@ -127,4 +127,13 @@ func TestTrivyFixesOnTrivyExamples(t *testing.T) {
 	}
 	t.Logf("%d fixable Trivy checks, %d bad examples exercised: %d fixed and verified, %d offered no fix; %d examples of checks that do not run by default skipped",
 		len(ids), exercised, fixed, noFix, notRun)
+}
+
+func allFixClasses(t *testing.T) map[string]bool {
+	t.Helper()
+	set, err := fixClassSet([]string{"all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }

@@ -155,7 +155,7 @@ func TestDashPrefixedDirFixed(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runCLI(t, "fix", "--dry-run", "--", "-infra")
-	if code != exitOK || !strings.Contains(stdout, "+  encrypted         = true") {
+	if code != exitFindings || !strings.Contains(stdout, "+  encrypted         = true") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s\nwant a diff setting encrypted = true", code, stdout, stderr)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type scanFlags struct {
 	formats, outputs []string
 	showIgnored      bool
 	noColor          bool
+	quiet            bool
 	report           reportFlags
 	compare          compareFlags
 }
@@ -48,6 +50,8 @@ type optionFlags struct {
 	checksBundle        string
 	planFile            string
 	k8sPSS              string
+	customChecks        string
+	allowEmpty          bool
 	allowOutsideRoot    bool
 	requireIgnoreReason bool
 	debug               bool
@@ -61,7 +65,7 @@ type optionFlags struct {
 
 // addOptionFlags registers the flags of optionFlags.
 func addOptionFlags(fl *pflag.FlagSet, f *optionFlags) {
-	fl.StringVar(&f.severity, "severity", "", "minimum severity reported: LOW, MEDIUM, HIGH, CRITICAL (default LOW)")
+	fl.StringVar(&f.severity, "severity", "", "minimum severity reported: LOW, MEDIUM, HIGH, CRITICAL (default LOW); a comma list (HIGH,CRITICAL) reports exactly those, as Trivy's --severity")
 	fl.StringSliceVar(&f.engines, "engines", nil, "engines to run: trivy,builtin (default both)")
 	fl.StringVar(&f.configPath, "config", "", "config file (default .tfreview.yaml in the first scanned path, then the current directory)")
 	fl.StringArrayVar(&f.varFiles, "var-file", nil, "extra .tfvars file applied to every root module (repeatable)")
@@ -74,6 +78,8 @@ func addOptionFlags(fl *pflag.FlagSet, f *optionFlags) {
 	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
 	fl.StringVar(&f.planFile, "plan", "", "check this plan (terraform show -json output) instead of evaluating the source; PATH is the source its findings are mapped to")
 	fl.StringVar(&f.k8sPSS, "k8s-pss", "", "Pod Security Standards level of the Kubernetes (KSV) pod checks: restricted (every check) or baseline (default restricted)")
+	fl.StringVar(&f.customChecks, "custom-checks", "", "directory of custom Rego checks in Trivy's format, run in addition to the embedded checks")
+	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "succeed when the paths hold no Terraform files (default: exit 2)")
 	fl.BoolVar(&f.allowOutsideRoot, "allow-outside-root", false, "let paths in the config file (var_files) lead outside the directory holding it")
 	fl.BoolVar(&f.requireIgnoreReason, "require-ignore-reason", false, "report ignore comments that give no reason")
 	fl.BoolVar(&f.debug, "debug", false, "debug logs on stderr")
@@ -103,7 +109,8 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&f.formats, "format", "f", nil, "output format: "+strings.Join(formatters.Names(), ", ")+" (repeatable, paired in order with --output; default text)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "write the matching --format to this file instead of stdout (repeatable)")
-	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (default HIGH)")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (default HIGH); none: report only, never exit 1 for findings")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no text report on stdout (errors still go to stderr; the exit code is unchanged)")
 	fl.BoolVar(&f.showIgnored, "show-ignored", false, "also report suppressed findings, marked as such")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colour in text output (also NO_COLOR)")
 	addOptionFlags(fl, &f.optionFlags)
@@ -138,6 +145,10 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdout, stderr io.W
 	if err != nil {
 		return exitError, withCode(exitError, err)
 	}
+	if err := set.checkEmpty(rep); err != nil {
+		return exitError, err
+	}
+	set.onlySeverities(&rep)
 	judge.attach(&rep)
 	rep.Tool = finding.Tool{Name: "tfreview", Version: version, URI: "https://github.com/tfreview/tfreview"}
 	return emitReport(ctx, rep, outs, rp, failOn, stderr)
@@ -208,6 +219,43 @@ type scanSetup struct {
 	opts   scanner.Options
 	failOn finding.Severity
 	judge  *judgement // set with --new-since
+	// severities, when set (--severity HIGH,CRITICAL), keeps exactly these;
+	// opts.MinSeverity is then the lowest of them.
+	severities []finding.Severity
+	allowEmpty bool
+}
+
+// failNever is the --fail-on of "none": above every severity.
+const failNever = finding.SeverityCritical + 1
+
+// checkEmpty fails a scan that read no Terraform at all: a mistyped path
+// or a checkout step that did not run must not pass as "no problems".
+func (s *scanSetup) checkEmpty(rep finding.Report) error {
+	if rep.Stats.Files > 0 || s.allowEmpty {
+		return nil
+	}
+	// --new-since scans only what a change can affect (and the base's
+	// settings may skip more): nothing scanned there is not an empty tree.
+	if rep.Comparison != nil {
+		return nil
+	}
+	return withCode(exitError, fmt.Errorf("no Terraform files found in %s (pass --allow-empty if that is expected)", strings.Join(s.opts.Paths, ", ")))
+}
+
+// onlySeverities drops the findings outside an exact --severity list.
+func (s *scanSetup) onlySeverities(rep *finding.Report) {
+	if s.severities == nil {
+		return
+	}
+	kept := rep.Findings[:0]
+	for _, fd := range rep.Findings {
+		if slices.Contains(s.severities, fd.Severity) || fd.RuleID == scanner.ParseRuleID {
+			kept = append(kept, fd)
+			continue
+		}
+		rep.Stats.Filtered++
+	}
+	rep.Findings = kept
 }
 
 // setupScan turns PATH arguments, flags and the config file into scan
@@ -232,7 +280,11 @@ func setupScan(cmd *cobra.Command, args []string, f optionFlags, compare *compar
 		}
 	}
 	set.cfg = cfg
-	if set.opts, set.failOn, err = scanOptions(cmd, f, cfg, args); err != nil {
+	if set.opts, set.failOn, set.severities, err = scanOptions(cmd, f, cfg, args); err != nil {
+		return nil, withCode(exitError, err)
+	}
+	set.allowEmpty = f.allowEmpty
+	if err := validateCheckIDs(set.opts, f, cfg); err != nil {
 		return nil, withCode(exitError, err)
 	}
 	set.opts.Logger = newLogger(stderr, f.debug)
@@ -240,7 +292,7 @@ func setupScan(cmd *cobra.Command, args []string, f optionFlags, compare *compar
 }
 
 // scanOptions merges the config file and the flags; flags win.
-func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []string) (scanner.Options, finding.Severity, error) {
+func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []string) (scanner.Options, finding.Severity, []finding.Severity, error) {
 	changed := cmd.Flags().Changed
 	pick := func(flag, flagVal, cfgVal, def string) string {
 		switch {
@@ -251,17 +303,19 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 		}
 		return def
 	}
-	minSev, err := finding.ParseSeverity(pick("severity", f.severity, cfg.Severity, "LOW"))
+	minSev, severities, err := parseSeverities(pick("severity", f.severity, cfg.Severity, "LOW"))
 	if err != nil {
-		return scanner.Options{}, 0, fmt.Errorf("--severity: %w", err)
+		return scanner.Options{}, 0, nil, fmt.Errorf("--severity: %w", err)
 	}
-	failOn, err := finding.ParseSeverity(pick("fail-on", f.failOn, cfg.FailOn, "HIGH"))
-	if err != nil {
-		return scanner.Options{}, 0, fmt.Errorf("--fail-on: %w", err)
+	failOn := failNever
+	if v := pick("fail-on", f.failOn, cfg.FailOn, "HIGH"); !strings.EqualFold(v, "none") {
+		if failOn, err = finding.ParseSeverity(v); err != nil {
+			return scanner.Options{}, 0, nil, fmt.Errorf("--fail-on: %w (or none)", err)
+		}
 	}
 	pss := pick("k8s-pss", f.k8sPSS, cfg.K8sPSS, "restricted")
 	if pss != "restricted" && pss != "baseline" {
-		return scanner.Options{}, 0, fmt.Errorf("--k8s-pss %q: want baseline or restricted", pss)
+		return scanner.Options{}, 0, nil, fmt.Errorf("--k8s-pss %q: want baseline or restricted", pss)
 	}
 	engines := cfg.Engines
 	if changed("engines") {
@@ -271,14 +325,21 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 	for _, kv := range f.vars {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return scanner.Options{}, 0, fmt.Errorf("--var %q: want NAME=VALUE", kv)
+			return scanner.Options{}, 0, nil, fmt.Errorf("--var %q: want NAME=VALUE", kv)
 		}
 		vars[k] = v
 	}
 	var shard scanner.Shard
 	if f.shard != "" {
 		if shard, err = scanner.ParseShard(f.shard); err != nil {
-			return scanner.Options{}, 0, fmt.Errorf("--shard: %w", err)
+			return scanner.Options{}, 0, nil, fmt.Errorf("--shard: %w", err)
+		}
+	}
+	customChecks := pick("custom-checks", f.customChecks, cfg.CustomChecks, "")
+	if customChecks != "" {
+		// Evaluation workers may run elsewhere than the current directory.
+		if customChecks, err = filepath.Abs(customChecks); err != nil {
+			return scanner.Options{}, 0, nil, fmt.Errorf("--custom-checks: %w", err)
 		}
 	}
 	opts := scanner.Options{
@@ -295,6 +356,7 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 		AllowDownloads:      f.downloadModules,
 		ChecksBundle:        f.checksBundle,
 		PlanFile:            f.planFile,
+		CustomChecks:        customChecks,
 		MinSeverity:         minSev,
 		RequireIgnoreReason: f.requireIgnoreReason || cfg.RequireIgnoreReason,
 		RulesConfig:         cfg.Rules,
@@ -302,7 +364,26 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 		WorkerCommand:       workerCommand(),
 		K8sPSS:              pss,
 	}
-	return opts, failOn, nil
+	return opts, failOn, severities, nil
+}
+
+// parseSeverities reads --severity: one value is a floor (as always); a
+// comma list is the exact set reported, as Trivy's --severity is.
+func parseSeverities(v string) (floor finding.Severity, exact []finding.Severity, err error) {
+	if !strings.Contains(v, ",") {
+		floor, err = finding.ParseSeverity(v)
+		return floor, nil, err
+	}
+	floor = failNever
+	for _, name := range strings.Split(v, ",") {
+		sev, err := finding.ParseSeverity(strings.TrimSpace(name))
+		if err != nil {
+			return 0, nil, err
+		}
+		exact = append(exact, sev)
+		floor = min(floor, sev)
+	}
+	return floor, exact, nil
 }
 
 type output struct {
@@ -388,6 +469,9 @@ func openOutputs(f scanFlags, stdout io.Writer) (*outputs, error) {
 		dest := "-"
 		if i < len(f.outputs) {
 			dest = f.outputs[i]
+		}
+		if f.quiet && dest == "-" && name == "text" {
+			continue
 		}
 		o := output{name: name, w: stdout}
 		color := false

@@ -1,9 +1,12 @@
 package trivyadapter
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"strings"
@@ -48,6 +51,85 @@ func loadDir(dir string) (map[string]*ast.Module, error) {
 		return nil, fmt.Errorf("load checks bundle %s: %w", dir, err)
 	}
 	return m, nil
+}
+
+// customChecks are the user's own checks (--custom-checks), parsed and
+// compiled under restrictedCapabilities, with their sources for Trivy.
+type customChecks struct {
+	modules    map[string]*ast.Module
+	sources    [][]byte
+	namespaces []string // top-level packages, which Trivy must be told to evaluate
+}
+
+func (c *customChecks) readers() []io.Reader {
+	out := make([]io.Reader, len(c.sources))
+	for i, src := range c.sources {
+		out[i] = bytes.NewReader(src)
+	}
+	return out
+}
+
+// maxCustomCheckSize bounds each custom check file read; a check is a few
+// kilobytes.
+const maxCustomCheckSize = 1 << 20
+
+// loadCustom reads the .rego files below dir through an os.Root, so a
+// symbolic link cannot lead out of it, and checks them as a bundle is
+// checked: a denied built-in fails the load, naming it.
+func loadCustom(dir string) (*customChecks, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("custom checks %s: %w", dir, err)
+	}
+	defer root.Close()
+	fsys := root.FS()
+	c := &customChecks{}
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != "." && rego.IsDotFile(d.Name()) {
+			return fs.SkipDir
+		}
+		if !d.Type().IsRegular() || !rego.IsRegoFile(d.Name()) || rego.IsDotFile(d.Name()) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Size() > maxCustomCheckSize {
+			return fmt.Errorf("%s: larger than %d bytes", p, maxCustomCheckSize)
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		c.sources = append(c.sources, src)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("custom checks %s: %w", dir, err)
+	}
+	if len(c.sources) == 0 {
+		return nil, fmt.Errorf("custom checks %s: no .rego files", dir)
+	}
+	if c.modules, err = rego.LoadPoliciesFromDirs(fsys, "."); err != nil {
+		return nil, fmt.Errorf("custom checks %s: %w", dir, err)
+	}
+	if err := checkBundle(dir, c.modules); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, m := range c.modules {
+		ns := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		ns, _, _ = strings.Cut(ns, ".")
+		if !seen[ns] {
+			seen[ns] = true
+			c.namespaces = append(c.namespaces, ns)
+		}
+	}
+	return c, nil
 }
 
 // deniedBuiltins are the OPA built-ins that reach outside the evaluation:

@@ -32,6 +32,10 @@ type EngineOptions struct {
 	// cannot apply: Trivy's adapters build a provider's state only from
 	// that provider's resources. Ignored with ChecksBundle.
 	Providers []string
+	// CustomChecks is a local directory of the user's own checks in
+	// Trivy's format, run in addition to the embedded (or bundle) checks
+	// and held to the same restricted capabilities as a bundle.
+	CustomChecks string
 }
 
 // Engine runs Trivy's checks over evaluated root modules. Compiling the
@@ -85,6 +89,15 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		}
 	}
 	ropts, policyFS := regoOptions(opts)
+	if opts.CustomChecks != "" {
+		custom, err := loadCustom(opts.CustomChecks)
+		if err != nil {
+			return nil, err
+		}
+		// Readers, not a policy filesystem: the embedded or bundle checks
+		// already use that slot.
+		ropts = append(ropts, rego.WithPolicyReader(custom.readers()...), rego.WithPolicyNamespaces(custom.namespaces...))
+	}
 	rs := rego.NewScanner(ropts...)
 	if err := rs.LoadPolicies(policyFS); err != nil {
 		return nil, fmt.Errorf("load Trivy checks: %w", err)
@@ -222,14 +235,30 @@ func convertSeverity(s severity.Severity) finding.Severity {
 // else the embedded checks' listing generated at build time
 // (embedded_checks.json).
 func ListChecks(opts EngineOptions) ([]finding.RuleInfo, error) {
+	var list []finding.RuleInfo
 	if opts.ChecksBundle == "" {
-		return embeddedChecks()
+		embedded, err := embeddedChecks()
+		if err != nil {
+			return nil, err
+		}
+		list = embedded
+	} else {
+		modules, err := loadDir(opts.ChecksBundle)
+		if err != nil {
+			return nil, err
+		}
+		list = listModules(modules)
 	}
-	modules, err := loadDir(opts.ChecksBundle)
+	if opts.CustomChecks == "" {
+		return list, nil
+	}
+	custom, err := loadCustom(opts.CustomChecks)
 	if err != nil {
 		return nil, err
 	}
-	return listModules(modules), nil
+	list = append(slices.Clip(list), listModules(custom.modules)...)
+	sort.SliceStable(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	return list, nil
 }
 
 // listModules turns parsed checks into their metadata.
