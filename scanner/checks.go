@@ -105,11 +105,6 @@ func CoreRules() []finding.RuleInfo {
 	}
 }
 
-// AllChecks lists every check of every engine.
-func AllChecks(bundle string) ([]finding.RuleInfo, error) {
-	return AllChecksWith(bundle, "")
-}
-
 // AllChecksWith lists every check of every engine, the custom checks of
 // customDir (if set) included.
 func AllChecksWith(bundle, customDir string) ([]finding.RuleInfo, error) {

@@ -75,7 +75,6 @@ func regoOptions(opts EngineOptions) ([]options.ScannerOption, fs.FS) {
 	}, nil
 }
 
-
 // NewEngine compiles the checks.
 func NewEngine(opts EngineOptions) (*Engine, error) {
 	patchTrivy()

@@ -100,7 +100,7 @@ var pssBaselineChecks = sync.OnceValues(func() (map[string]bool, error) {
 	}
 	src := compliance.GetSpec("k8s-pss-baseline-0.1")
 	if err := yaml.Unmarshal([]byte(src), &spec); err != nil || src == "" {
-		return nil, fmt.Errorf("Trivy's k8s-pss-baseline-0.1 spec: %w", err)
+		return nil, fmt.Errorf("the k8s-pss-baseline-0.1 spec of Trivy: %w", err)
 	}
 	ids := map[string]bool{}
 	for _, c := range spec.Spec.Controls {

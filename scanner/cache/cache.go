@@ -115,7 +115,7 @@ func (d *Dir) Put(key string, data []byte) error {
 		err = d.root.Rename(tmp, entryPath(key))
 	}
 	if err != nil {
-		d.root.Remove(tmp)
+		_ = d.root.Remove(tmp)
 		return fmt.Errorf("cache: %w", err)
 	}
 	return nil
