@@ -151,6 +151,8 @@ func gitIn(t *testing.T, dir string, args ...string) {
 }
 
 func TestNewSinceCommand(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	dir, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,8 @@ import (
 // from "could not report" (3), a retried request must not post twice, and
 // the token must appear in no output, file or request body.
 func TestGitHubFaults(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	const prDiff = "GET /repos/reviewdog/reviewdog/pulls/285"
 	const prComments = "GET /repos/reviewdog/reviewdog/pulls/285/comments"
 	const reviews = "POST /repos/reviewdog/reviewdog/pulls/285/reviews"

@@ -41,6 +41,8 @@ func fingerprints(t *testing.T, dir string) map[string]string {
 }
 
 func TestFixInsecureExample(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	dir := copyDir(t, "../../testdata/insecure")
 	before := fingerprints(t, dir)
 	origMessaging, _ := os.ReadFile(filepath.Join(dir, "messaging.tf"))

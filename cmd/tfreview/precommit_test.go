@@ -8,6 +8,8 @@ import (
 // TestPreCommitHook runs scripts/test-pre-commit.sh: .pre-commit-hooks.yaml
 // installed and run by the real pre-commit (Debian's package in CI).
 func TestPreCommitHook(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("installs the hook with go install")
 	}

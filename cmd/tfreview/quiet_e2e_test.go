@@ -74,6 +74,8 @@ func TestToolNameIsValidated(t *testing.T) {
 // GitHub unreachable (nothing listens on the API port): exit 3, and every
 // finding is still in the job summary.
 func TestAPIUnreachableKeepsFindingsInTheJobSummary(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -17,6 +17,8 @@ import (
 // directory is removed, no evaluation worker is left, and git has no
 // worktree registered.
 func TestSIGTERMMidScanLeavesNothing(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	bin := tfreviewBinary(t)
 	dir, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {
