@@ -11,7 +11,7 @@ t="${FUZZTIME:-15s}"
 targets=(
   "./scanner FuzzLoad"
   "./scanner FuzzIgnores"
-  "./scanner FuzzFingerprint"
+  "./finding FuzzFingerprint"
   "./formatters FuzzFormatters"
 )
 for entry in "${targets[@]}"; do
