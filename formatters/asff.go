@@ -1,6 +1,7 @@
 package formatters
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -114,7 +115,7 @@ func ASFFPartition(region string) string {
 // ASFFFindingID is a finding's stable Id: the repository and its
 // fingerprint, so two repositories in one account never collide.
 func ASFFFindingID(repository, fingerprint string) string {
-	return truncateRunes("tfreview/"+cmpOrString(repository, "local")+"/"+fingerprint, asffMaxID)
+	return truncateRunes("tfreview/"+cmp.Or(repository, "local")+"/"+fingerprint, asffMaxID)
 }
 
 // Placeholders written when no target is given (`scan --format asff`):
@@ -154,7 +155,7 @@ func ASFF(r finding.Report, t ASFFTarget, showSuppressed bool) (ASFFDocument, er
 		}
 		desc := f.Message
 		if desc == "" {
-			desc = cmpOrString(ri.Description, ri.Title)
+			desc = cmp.Or(ri.Description, ri.Title)
 		}
 		af := ASFFFinding{
 			SchemaVersion: asffSchemaVersion,
@@ -166,12 +167,12 @@ func ASFF(r finding.Report, t ASFFTarget, showSuppressed bool) (ASFFDocument, er
 			CreatedAt:     now,
 			UpdatedAt:     now,
 			Severity:      ASFFSeverity{Label: asffSeverity(f.Severity), Original: f.Severity.String()},
-			Title:         truncateRunes(cmpOrString(f.Title, f.RuleID), asffMaxTitle),
+			Title:         truncateRunes(cmp.Or(f.Title, f.RuleID), asffMaxTitle),
 			Description:   truncateRunes(desc, asffMaxDesc),
 			ProductFields: map[string]string{
 				"tfreview/RuleId":      f.RuleID,
 				"tfreview/Fingerprint": fp,
-				"tfreview/Repository":  cmpOrString(t.Repository, "local"),
+				"tfreview/Repository":  cmp.Or(t.Repository, "local"),
 			},
 			Resources: []ASFFResource{{
 				Type: "Other", Id: truncateRunes(resID, asffMaxID), Partition: partition, Region: t.Region,
@@ -179,7 +180,7 @@ func ASFF(r finding.Report, t ASFFTarget, showSuppressed bool) (ASFFDocument, er
 			}},
 			RecordState: "ACTIVE",
 		}
-		if text, url := cmpOrString(f.Resolution, ri.Resolution), f.DocURL(); text != "" || url != "" {
+		if text, url := cmp.Or(f.Resolution, ri.Resolution), f.DocURL(); text != "" || url != "" {
 			af.Remediation = &ASFFRemediation{Recommendation: ASFFRecommendation{Text: truncateRunes(text, asffMaxRecText), Url: url}}
 		}
 		if f.Suppressed != nil {
@@ -223,13 +224,6 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
-}
-
-func cmpOrString(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // asffFormatter writes the BatchImportFindings body.

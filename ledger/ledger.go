@@ -6,6 +6,7 @@
 package ledger
 
 import (
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -128,7 +129,7 @@ func (l *Ledger) Tickets() []lifecycle.Ticket {
 	var out []lifecycle.Ticket
 	for i, r := range l.Rows {
 		out = append(out, lifecycle.Ticket{
-			Key: r["id"], ID: cmpOr(r["ticket"], r["id"]), URL: r["ticket"],
+			Key: r["id"], ID: cmp.Or(r["ticket"], r["id"]), URL: r["ticket"],
 			Open: r["status"] == StatusOpen, Accepted: r["status"] == StatusAccepted, Order: int64(i),
 			Title: r["title"] + " on " + r["resource"], Severity: severityOf(r["severity"]),
 		})
@@ -302,11 +303,4 @@ func (l *Ledger) writeXLSX(path, dest string) error {
 		}
 	}
 	return f.SaveAs(dest)
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

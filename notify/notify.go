@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/loopback"
 	"github.com/tfreview/tfreview/lifecycle"
 )
 
@@ -143,7 +143,7 @@ func code(s string) string {
 // it must be https (or loopback, for tests), and errors never repeat it.
 func Post(ctx context.Context, hc *http.Client, webhook string, m Message) error {
 	u, err := url.Parse(webhook)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback.Host(u.Hostname()))) {
 		return errors.New("notify: the webhook URL is not an https URL")
 	}
 	body, err := json.Marshal(m)
@@ -172,12 +172,4 @@ func Post(ctx context.Context, hc *http.Client, webhook string, m Message) error
 		return fmt.Errorf("notify: %s answered %s", u.Host, resp.Status)
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

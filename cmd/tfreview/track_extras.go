@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,7 +33,7 @@ func trackExtras(ctx context.Context, f trackFlags, rep finding.Report, plan lif
 		}
 	}
 	if f.notify != "" {
-		title := "tfreview " + cmpOrStr(os.Getenv("GITHUB_REPOSITORY"), "track")
+		title := "tfreview " + cmp.Or(os.Getenv("GITHUB_REPOSITORY"), "track")
 		if m, ok := notify.Build(plan, applied.Tickets, title); ok {
 			if err := notify.Post(ctx, nil, f.notify, m); err != nil {
 				errs = append(errs, err)
@@ -84,18 +85,11 @@ func importToSecurityHub(ctx context.Context, f trackFlags, rep finding.Report) 
 		API: sh.NewFromConfig(cfg),
 		Target: formatters.ASFFTarget{
 			Account: account, Region: cfg.Region, Repository: os.Getenv("GITHUB_REPOSITORY"),
-			Commit: cmpOrStr(f.commit, os.Getenv("GITHUB_SHA")), Now: f.now(),
+			Commit: cmp.Or(f.commit, os.Getenv("GITHUB_SHA")), Now: f.now(),
 		},
 	}
 	_, err = im.Sync(ctx, rep)
 	return err
-}
-
-func cmpOrStr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func appendFile(path string, b []byte) error {

@@ -3,6 +3,7 @@ package gitexec
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -55,8 +56,8 @@ type treeEntry struct {
 // leave it.
 func (r *Runner) ExtractTree(ctx context.Context, commit, dst string, lim ExtractLimits) (Extracted, error) {
 	var ex Extracted
-	maxFiles := cmpOr(lim.MaxFiles, DefaultMaxFiles)
-	maxBytes := cmpOr(lim.MaxBytes, DefaultMaxBytes)
+	maxFiles := cmp.Or(lim.MaxFiles, DefaultMaxFiles)
+	maxBytes := cmp.Or(lim.MaxBytes, DefaultMaxBytes)
 	if commit == "" || strings.HasPrefix(commit, "-") {
 		return ex, fmt.Errorf("extract tree: %q is not a revision", commit)
 	}
@@ -208,12 +209,4 @@ func safeTreePath(p string) bool {
 		}
 	}
 	return true
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

@@ -2,6 +2,7 @@ package github
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	gh "github.com/google/go-github/v91/github"
 
+	"github.com/tfreview/tfreview/internal/loopback"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
@@ -57,21 +59,13 @@ func apiBaseURL(env func(string) string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("GITHUB_API_URL must not carry credentials")
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return nil, fmt.Errorf("GITHUB_API_URL %q is not https: refusing to send the token in clear text", raw)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 	}
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // newClient builds a go-github client whose transport retries and bounds
@@ -96,9 +90,9 @@ func newClient(o ClientOptions, env func(string) string, token string, sleep fun
 	}
 	rt := &retryTransport{
 		base:       inner,
-		timeout:    cmpOr(o.Timeout, defaultTimeout),
+		timeout:    cmp.Or(o.Timeout, defaultTimeout),
 		maxRetries: o.MaxRetries,
-		maxWait:    cmpOr(o.MaxRetryWait, defaultMaxRetryWait),
+		maxWait:    cmp.Or(o.MaxRetryWait, defaultMaxRetryWait),
 		sleep:      sleep,
 	}
 	if rt.maxRetries == 0 {
@@ -164,14 +158,6 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Header.Del("Authorization")
 	}
 	return t.base.RoundTrip(r)
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // retryTransport retries bounded times: on secondary rate limits (403/429

@@ -4,10 +4,10 @@
 package github
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -19,6 +19,7 @@ import (
 	gh "github.com/google/go-github/v91/github"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/loopback"
 	"github.com/tfreview/tfreview/lifecycle"
 )
 
@@ -74,12 +75,12 @@ func New(o Options) (*Tracker, error) {
 	if o.Token == "" {
 		return nil, errors.New("github tracker: no token (GITHUB_TOKEN)")
 	}
-	raw := cmpOr(o.APIURL, "https://api.github.com")
+	raw := cmp.Or(o.APIURL, "https://api.github.com")
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("github tracker: GITHUB_API_URL %q is not an http(s) URL", raw)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return nil, fmt.Errorf("github tracker: GITHUB_API_URL %q is not https: refusing to send the token in clear text", raw)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
@@ -97,7 +98,7 @@ func New(o Options) (*Tracker, error) {
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
 	}
-	o.ServerURL = strings.TrimSuffix(cmpOr(o.ServerURL, "https://github.com"), "/")
+	o.ServerURL = strings.TrimSuffix(cmp.Or(o.ServerURL, "https://github.com"), "/")
 	return &Tracker{cli: cli, owner: owner, repo: repo, opts: o}, nil
 }
 
@@ -257,7 +258,7 @@ func (t *Tracker) edit(ctx context.Context, c lifecycle.Change, state string) (l
 		}
 	}
 	tk := *c.Ticket
-	tk.Digest, tk.URL, tk.Open, tk.Accepted = g.Digest(), cmpOr(is.GetHTMLURL(), tk.URL), is.GetState() != "closed", false
+	tk.Digest, tk.URL, tk.Open, tk.Accepted = g.Digest(), cmp.Or(is.GetHTMLURL(), tk.URL), is.GetState() != "closed", false
 	return tk, nil
 }
 
@@ -365,21 +366,6 @@ func commitRef(c string) string {
 		return "the latest scan"
 	}
 	return code(c)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

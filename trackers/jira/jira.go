@@ -5,10 +5,10 @@
 package jira
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,6 +20,7 @@ import (
 	gojira "github.com/andygrunwald/go-jira"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/loopback"
 	"github.com/tfreview/tfreview/lifecycle"
 )
 
@@ -70,7 +71,7 @@ func New(o Options) (*Tracker, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("jira tracker: JIRA_URL %q is not an http(s) URL", o.BaseURL)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return nil, fmt.Errorf("jira tracker: JIRA_URL %q is not https: refusing to send credentials in clear text", o.BaseURL)
 	}
 	if o.Sleep == nil {
@@ -99,9 +100,9 @@ func New(o Options) (*Tracker, error) {
 	if o.Cloud != nil {
 		cloud = *o.Cloud
 	}
-	o.DoneStatus = cmpOr(o.DoneStatus, "Done")
-	o.ReopenStatus = cmpOr(o.ReopenStatus, "To Do")
-	o.AcceptedStatus = cmpOr(o.AcceptedStatus, o.DoneStatus)
+	o.DoneStatus = cmp.Or(o.DoneStatus, "Done")
+	o.ReopenStatus = cmp.Or(o.ReopenStatus, "To Do")
+	o.AcceptedStatus = cmp.Or(o.AcceptedStatus, o.DoneStatus)
 	return &Tracker{cli: cli, opts: o, cloud: cloud}, nil
 }
 
@@ -212,7 +213,7 @@ func (t *Tracker) Apply(ctx context.Context, c lifecycle.Change) (lifecycle.Tick
 		if err := t.labels(ctx, c.Ticket.ID, "add", AcceptedLabel); err != nil {
 			return *c.Ticket, err
 		}
-		reason := cmpOr(c.Group.Accepted.Reason, "no reason given")
+		reason := cmp.Or(c.Group.Accepted.Reason, "no reason given")
 		msg := "Closed as an accepted risk: the finding is suppressed with the reason:\n" + noformat(reason)
 		if c.Group.Accepted.Expires != "" {
 			msg += "\nThe ignore expires on " + noformat(c.Group.Accepted.Expires) + "; the issue reopens then if the finding is still there."
@@ -229,21 +230,21 @@ func (t *Tracker) Apply(ctx context.Context, c lifecycle.Change) (lifecycle.Tick
 func (t *Tracker) create(ctx context.Context, c lifecycle.Change) (lifecycle.Ticket, error) {
 	g := c.Group
 	j := g.Route.Jira
-	project, issueType := cmpOr(j.Project, t.opts.Defaults.Project), cmpOr(j.IssueType, t.opts.Defaults.IssueType)
+	project, issueType := cmp.Or(j.Project, t.opts.Defaults.Project), cmp.Or(j.IssueType, t.opts.Defaults.IssueType)
 	if project == "" {
 		return lifecycle.Ticket{}, fmt.Errorf("no JIRA project routed for %s (track.routes[].jira.project or track.jira.defaults.project)", g.RuleID)
 	}
 	fields := &gojira.IssueFields{
 		Project:     gojira.Project{Key: project},
-		Type:        gojira.IssueType{Name: cmpOr(issueType, "Bug")},
+		Type:        gojira.IssueType{Name: cmp.Or(issueType, "Bug")},
 		Summary:     Summary(*g),
 		Description: Description(*g),
 		Labels:      labelsFor(*g),
 	}
-	if comp := cmpOr(j.Component, t.opts.Defaults.Component); comp != "" {
+	if comp := cmp.Or(j.Component, t.opts.Defaults.Component); comp != "" {
 		fields.Components = []*gojira.Component{{Name: comp}}
 	}
-	if prio := cmpOr(j.Priority, t.opts.Defaults.Priority); prio != "" {
+	if prio := cmp.Or(j.Priority, t.opts.Defaults.Priority); prio != "" {
 		fields.Priority = &gojira.Priority{Name: prio}
 	}
 	if len(g.Route.Assignees) > 0 {
@@ -336,7 +337,7 @@ func labelsFor(g lifecycle.Group) []string {
 // Summary is the issue summary: plain text, one line, at most 255
 // characters.
 func Summary(g lifecycle.Group) string {
-	s := fmt.Sprintf("[%s] %s: %s on %s", g.Severity, g.RuleID, g.Title, cmpOr(g.Resource, g.File))
+	s := fmt.Sprintf("[%s] %s: %s on %s", g.Severity, g.RuleID, g.Title, cmp.Or(g.Resource, g.File))
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > maxSummary {
 		s = string(r[:maxSummary-1]) + "…"
@@ -443,21 +444,6 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -5,6 +5,7 @@
 package issuestest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -194,7 +195,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 				ok = false
 			}
 		}
-		if ok && (q.Get("state") == "all" || is.State == cmpOr(q.Get("state"), "open")) {
+		if ok && (q.Get("state") == "all" || is.State == cmp.Or(q.Get("state"), "open")) {
 			match = append(match, is)
 		}
 	}
@@ -306,11 +307,4 @@ func atoiOr(s string, def int) int {
 		return n
 	}
 	return def
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
