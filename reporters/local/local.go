@@ -76,7 +76,22 @@ func (rp *Reporter) Report(ctx context.Context, rep finding.Report) (review.Resu
 	if rp.mode == filter.ModeNoFilter {
 		scope = review.NewScope(nil, 1, prefix, rp.mode)
 	} else {
+		getenv := rp.opts.Env
+		if getenv == nil {
+			getenv = os.Getenv
+		}
+		head := ""
+		// `pre-commit run --from-ref A --to-ref B` (CI, or a repository
+		// with no upstream) names the change itself: review A...B.
+		if from, to := getenv("PRE_COMMIT_FROM_REF"), getenv("PRE_COMMIT_TO_REF"); base == "" && from != "" && to != "" {
+			if strings.HasPrefix(from, "-") || strings.HasPrefix(to, "-") {
+				return res, &review.Error{Op: "diff between PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF", Msg: "a ref may not start with -"}
+			}
+			base, head = from, to
+		}
 		if base == "" {
+			// The merge-base with the upstream branch; with none, HEAD
+			// (under pre-commit: the staged lines), never nothing.
 			b, err := review.DefaultDiffBase(ctx, repoRoot)
 			if err != nil {
 				return res, &review.Error{Op: "find the diff base", Msg: err.Error()}
@@ -85,11 +100,7 @@ func (rp *Reporter) Report(ctx context.Context, rep finding.Report) (review.Resu
 		}
 		// pre-commit stashes unstaged changes but leaves untracked files:
 		// under it (PRE_COMMIT=1) only what is staged is reviewed.
-		getenv := rp.opts.Env
-		if getenv == nil {
-			getenv = os.Getenv
-		}
-		fds, err := review.GitDiff(ctx, repoRoot, base, "", getenv("PRE_COMMIT") != "1")
+		fds, err := review.GitDiff(ctx, repoRoot, base, head, head == "" && getenv("PRE_COMMIT") != "1")
 		if err != nil {
 			return res, &review.Error{Op: "diff against " + base, Msg: err.Error()}
 		}

@@ -229,3 +229,53 @@ func TestHostileLocalNames(t *testing.T) {
 		}
 	}
 }
+
+// `pre-commit run --from-ref main --to-ref HEAD` sets PRE_COMMIT_FROM_REF
+// and PRE_COMMIT_TO_REF: the committed change between them is reviewed,
+// not the staged lines, even with no upstream branch.
+func TestLocalPreCommitFromToRefs(t *testing.T) {
+	dir := repo(t)
+	git(t, dir, "branch", "-q", "--unset-upstream")
+	env := func(k string) string {
+		switch k {
+		case "PRE_COMMIT":
+			return "1"
+		case "PRE_COMMIT_FROM_REF":
+			return "main"
+		case "PRE_COMMIT_TO_REF":
+			return "HEAD"
+		}
+		return ""
+	}
+	r, _ := New(Options{Env: env, FailOn: finding.SeverityHigh, Stdout: &bytes.Buffer{}})
+	res, err := r.Report(context.Background(), report(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.InScope != 1 || !res.Failed { // COMMITTED (a.tf:2) only
+		t.Errorf("from/to refs: result = %+v", res)
+	}
+	// Without them and without an upstream: the staged lines, not nothing.
+	r, _ = New(Options{Env: func(k string) string {
+		if k == "PRE_COMMIT" {
+			return "1"
+		}
+		return ""
+	}, Stdout: &bytes.Buffer{}})
+	if res, err := r.Report(context.Background(), report(dir)); err != nil || res.InScope != 1 {
+		t.Errorf("no upstream: %+v %v (want the staged line)", res, err)
+	}
+	// A ref that would be an option to git is refused.
+	r, _ = New(Options{Env: func(k string) string {
+		if k == "PRE_COMMIT_FROM_REF" {
+			return "--output=/tmp/x"
+		}
+		if k == "PRE_COMMIT_TO_REF" {
+			return "HEAD"
+		}
+		return ""
+	}, Stdout: &bytes.Buffer{}})
+	if _, err := r.Report(context.Background(), report(dir)); err == nil {
+		t.Error("a ref starting with - was passed to git")
+	}
+}
