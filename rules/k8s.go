@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
@@ -177,26 +176,12 @@ func (o manifestObj) lookup(key string) (cty.Value, hclsyntax.Expression, bool) 
 	var sub hclsyntax.Expression
 	if oc, ok := o.expr.(*hclsyntax.ObjectConsExpr); ok {
 		for _, item := range oc.Items {
-			if objectKey(item.KeyExpr) == key {
+			if tfmodel.ObjectKey(item.KeyExpr) == key {
 				sub = item.ValueExpr
 			}
 		}
 	}
 	return fv, sub, true
-}
-
-func objectKey(e hclsyntax.Expression) string {
-	if k, ok := e.(*hclsyntax.ObjectConsKeyExpr); ok {
-		if name := hcl.ExprAsKeyword(k.Wrapped); name != "" {
-			return name
-		}
-		e = k.Wrapped
-	}
-	v, diags := e.Value(nil)
-	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
-		return ""
-	}
-	return v.AsString()
 }
 
 func (o manifestObj) sub(v cty.Value, e hclsyntax.Expression, at string) manifestObj {

@@ -202,3 +202,20 @@ func convertPos(p hcl.Pos, src []byte) finding.Position {
 	}
 	return finding.Position{Line: p.Line, Column: col, Byte: p.Byte}
 }
+
+// ObjectKey is the key of an object constructor item as Terraform reads
+// it: a bare word (`privileged = true`) or a literal string
+// (`"privileged" = true`); "" when the key is computed.
+func ObjectKey(e hclsyntax.Expression) string {
+	if k, ok := e.(*hclsyntax.ObjectConsKeyExpr); ok {
+		if name := hcl.ExprAsKeyword(k.Wrapped); name != "" {
+			return name
+		}
+		e = k.Wrapped
+	}
+	v, diags := e.Value(nil)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+		return ""
+	}
+	return v.AsString()
+}

@@ -4,7 +4,6 @@ import (
 	"math/big"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
@@ -217,7 +216,7 @@ func manifestValue(v cty.Value, e hclsyntax.Expression, r finding.Range, src []b
 		items := map[string]hclsyntax.Expression{}
 		if oc, ok := e.(*hclsyntax.ObjectConsExpr); ok {
 			for _, item := range oc.Items {
-				if k := objectKeyName(item.KeyExpr); k != "" {
+				if k := tfmodel.ObjectKey(item.KeyExpr); k != "" {
 					items[k] = item.ValueExpr
 				}
 			}
@@ -250,18 +249,4 @@ func manifestValue(v cty.Value, e hclsyntax.Expression, r finding.Range, src []b
 		return out
 	}
 	return ctyToGo(v, r)
-}
-
-func objectKeyName(e hclsyntax.Expression) string {
-	if k, ok := e.(*hclsyntax.ObjectConsKeyExpr); ok {
-		if name := hcl.ExprAsKeyword(k.Wrapped); name != "" {
-			return name
-		}
-		e = k.Wrapped
-	}
-	v, diags := e.Value(nil)
-	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
-		return ""
-	}
-	return v.AsString()
 }
