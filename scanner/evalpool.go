@@ -140,9 +140,12 @@ func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeo
 		// The worker died before it read the request.
 		return evalReply{}, w.exited(), nil
 	}
-	var timer <-chan time.Time
+	var (
+		timer <-chan time.Time
+		t     *time.Timer
+	)
 	if timeout > 0 {
-		t := time.NewTimer(timeout)
+		t = time.NewTimer(timeout)
 		defer t.Stop()
 		timer = t.C
 	}
@@ -153,6 +156,19 @@ func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeo
 		case r, ok := <-w.replies:
 			if !ok {
 				return evalReply{}, w.exited(), nil
+			}
+			switch {
+			case r.WaitStart:
+				// Compiling the checks is not the root module's time.
+				if t != nil {
+					t.Stop()
+				}
+				continue
+			case r.WaitEnd:
+				if t != nil {
+					t.Reset(timeout)
+				}
+				continue
 			}
 			return r, nil, nil
 		case <-timer:
@@ -186,6 +202,21 @@ func workerEnviron(env []string) []string {
 		}
 	}
 	return out
+}
+
+// warm starts a worker ahead of the first evaluation, so that its start
+// (a Go program of Trivy's size initialising) overlaps the scan's reading
+// and parsing. A worker that cannot start is not an error here: acquire
+// tries again and reports it.
+func (p *evalPool) warm() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || len(p.idle) > 0 {
+		return
+	}
+	if w, err := p.start(); err == nil {
+		p.idle = append(p.idle, w)
+	}
 }
 
 // acquire returns an idle worker or starts one.
@@ -289,7 +320,6 @@ func (p *evalPool) runJob(ctx context.Context, w *evalProc, tree *evalTree, job 
 		}
 	}
 	if w.tree != tree.Gen {
-		// Compiling the checks is not the root module's time.
 		r, f, err := p.call(ctx, w, evalRequest{Tree: tree}, 0)
 		if err != nil {
 			return nil, err

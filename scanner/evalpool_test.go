@@ -279,3 +279,31 @@ func TestWorkerEnvironHasNoToken(t *testing.T) {
 		t.Errorf("worker environment: %q", env)
 	}
 }
+
+// TestWorkerCompileWaitIsNotCounted: a worker compiles Trivy's checks
+// while it loads its first root module; the wait for them is not the root
+// module's time, so a --max-eval-time shorter than the compile does not
+// make it TFR-EVAL. The custom checks are a library of many functions:
+// seconds to compile, nothing to evaluate.
+func TestWorkerCompileWaitIsNotCounted(t *testing.T) {
+	var lib strings.Builder
+	lib.WriteString("package lib.slowtocompile\n\nimport rego.v1\n\n")
+	for i := range 1500 {
+		fmt.Fprintf(&lib, "f%d(x) := y if {\n\ty := [a | some a in x; a > %d]\n}\n\n", i, i)
+	}
+	checks := writeTree(t, map[string]string{"slow.rego": lib.String()})
+	dir := writeTree(t, map[string]string{"main.tf": unencrypted})
+	start := time.Now()
+	rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, WorkerCommand: testWorkerCommand(t),
+		CustomChecks: checks, Limits: Limits{MaxEvalTime: 500 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("scan took %s", time.Since(start))
+	if evals := find(rep, EvalRuleID, "main.tf", 1); len(evals) != 0 {
+		t.Errorf("the compile wait was counted against the root module: %+v", evals)
+	}
+	if len(find(rep, "AWS-0026", "main.tf", 3)) != 1 {
+		t.Errorf("AWS-0026 not reported: %+v", rep.Findings)
+	}
+}

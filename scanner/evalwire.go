@@ -52,9 +52,13 @@ type evalJob struct {
 	VarFiles []string
 }
 
-// evalReply answers a tree (Ready) or a job (the rest).
+// evalReply answers a tree (Ready) or a job (the rest). Before its reply
+// a job may get interim ones: WaitStart when the worker starts waiting for
+// the compiled checks, WaitEnd when they are ready.
 type evalReply struct {
-	Ready bool
+	Ready     bool
+	WaitStart bool
+	WaitEnd   bool
 	// Err fails the scan (Trivy's checks did not compile), as it does
 	// in-process.
 	Err          string

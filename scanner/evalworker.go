@@ -93,14 +93,26 @@ func serveEvaluations(in io.Reader, out io.Writer) error {
 			}
 			return fmt.Errorf("read request: %w", err)
 		}
-		var reply evalReply
+		var (
+			reply   evalReply
+			sendErr error
+		)
 		switch {
 		case req.Tree != nil:
 			reply = w.setTree(req.Tree)
 		case req.Job != nil:
-			reply = w.evaluate(req.Job)
+			reply = w.evaluate(req.Job, func(waiting bool) {
+				// An interim reply: the scan stops (or restarts) the
+				// root module's clock while the checks compile.
+				if sendErr == nil {
+					sendErr = enc.Encode(&evalReply{WaitStart: waiting, WaitEnd: !waiting})
+				}
+			})
 		default:
 			return errors.New("empty request")
+		}
+		if sendErr != nil {
+			return fmt.Errorf("write reply: %w", sendErr)
 		}
 		if err := enc.Encode(&reply); err != nil {
 			return fmt.Errorf("write reply: %w", err)
@@ -124,9 +136,9 @@ func (w *evalWorker) closeTree() {
 	w.root, w.fsys, w.tree = nil, nil, nil
 }
 
-// setTree rebuilds the scan's view of the files and compiles the checks
-// (before answering Ready: the scan does not count that time against a
-// root module).
+// setTree rebuilds the scan's view of the files and starts compiling the
+// checks, which goes on while the first root module loads (the scan does
+// not count the wait for it against a root module: see evaluate).
 func (w *evalWorker) setTree(t *evalTree) evalReply {
 	w.closeTree()
 	root, err := os.OpenRoot(t.Abs)
@@ -145,15 +157,15 @@ func (w *evalWorker) setTree(t *evalTree) evalReply {
 	ov.seal()
 	w.root, w.fsys, w.tree = root, ov, t
 	if t.Engine != nil {
-		if _, err := w.engines.get(*t.Engine); err != nil {
-			return evalReply{Err: err.Error()}
-		}
+		// A compile error is the first job's.
+		go func(opts trivyadapter.EngineOptions) { _, _ = w.engines.get(opts) }(*t.Engine)
 	}
 	return evalReply{Ready: true}
 }
 
-// evaluate is scanRoot in the worker.
-func (w *evalWorker) evaluate(job *evalJob) evalReply {
+// evaluate is scanRoot in the worker; waiting(true) and waiting(false)
+// bracket the wait for the compiled checks.
+func (w *evalWorker) evaluate(job *evalJob, waiting func(bool)) evalReply {
 	t := w.tree
 	if t == nil {
 		return evalReply{Err: "job before tree"}
@@ -167,7 +179,7 @@ func (w *evalWorker) evaluate(job *evalJob) evalReply {
 		engine = func() (*trivyadapter.Engine, error) { return w.engines.get(eopts) }
 	}
 	res := rootResult{varFiles: job.VarFiles}
-	if err := scanRoot(context.Background(), w.fsys, t.Abs, job.Root, t.Sources, nil, opts, engine, &res, func(bool) {}); err != nil {
+	if err := scanRoot(context.Background(), w.fsys, t.Abs, job.Root, t.Sources, nil, opts, engine, &res, func(on bool) { waiting(!on) }); err != nil {
 		return evalReply{Err: err.Error()}
 	}
 	reply := evalReply{Notes: res.notes, ExtraSources: res.extraSources, Resources: res.resources, Findings: res.findings, Logs: logs}

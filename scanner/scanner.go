@@ -224,6 +224,7 @@ func New(opts Options) (*Scanner, error) {
 	}
 	if len(opts.WorkerCommand) > 0 {
 		s.pool = newEvalPool(opts.WorkerCommand, opts.Limits, opts.Logger)
+		s.pool.warm()
 	}
 	return s, nil
 }
