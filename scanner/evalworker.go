@@ -29,6 +29,8 @@ const (
 	// memoryPoll is how often the worker and the scan look at the
 	// worker's memory.
 	memoryPoll = 25 * time.Millisecond
+	// workerGCPercent is a worker's GOGC unless the environment sets one.
+	workerGCPercent = 200
 )
 
 // WorkerCommand is the argv that starts an evaluation worker of the
@@ -50,6 +52,15 @@ func RunWorker() int {
 	proto := os.Stdout
 	// Whatever else would print to stdout must not corrupt the replies.
 	os.Stdout = os.Stderr
+	if os.Getenv("GOGC") == "" {
+		// A worker's live heap is small (one root module and the compiled
+		// checks), so with Go's default the collector runs after every few
+		// tens of megabytes allocated: a quarter of a worker's CPU on the
+		// bench's large corpus. Twice the default cut a worker's CPU by
+		// about a sixth for about 40 MiB more each (docs/performance.md);
+		// the memory limit below still bounds it.
+		debug.SetGCPercent(workerGCPercent)
+	}
 	if limit, err := strconv.ParseInt(os.Getenv(workerMemoryEnv), 10, 64); err == nil && limit > 0 {
 		// The garbage collector works harder near the limit; past it, the
 		// watchdog ends the worker with a code the scan recognises.
