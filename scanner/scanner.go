@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -275,7 +274,10 @@ func (s *Scanner) Scan(ctx context.Context) (finding.Report, error) {
 	return res.Report, err
 }
 
-// ScanProject runs a scan and also returns the evaluated projects.
+// ScanProject runs a scan and also returns the evaluated projects: each
+// path is scanned (scanPath, or scanPlan with --plan), its findings moved
+// under its prefix, and the findings of all paths go through one chain of
+// steps (process) before they are reported.
 func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
 	opts := s.opts
 	if opts.Now.IsZero() {
@@ -298,7 +300,6 @@ func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
 	if err != nil {
 		return &ScanResult{}, err
 	}
-
 	if opts.engineOn(EngineTrivy) {
 		// The checks' metadata, for the report, is prepared on its own
 		// goroutine while the scan runs.
@@ -307,13 +308,7 @@ func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
 	}
 	res := &ScanResult{Report: finding.Report{Root: base}}
 	rep := &res.Report
-	ran := map[finding.Engine]bool{}
-	if opts.engineOn(EngineTrivy) {
-		ran[finding.EngineTrivy] = true
-	}
-	if opts.engineOn(EngineBuiltin) {
-		ran[finding.EngineBuiltin] = true
-	}
+	ran := enginesRun(opts)
 	for e := range ran {
 		rep.Stats.Engines = append(rep.Stats.Engines, string(e))
 	}
@@ -325,258 +320,139 @@ func (s *Scanner) ScanProject(ctx context.Context) (*ScanResult, error) {
 	var all []finding.Finding
 	var directives []*ignoreDirective
 	for _, p := range paths {
-		abs, err := filepath.Abs(p)
+		fs, ds, proj, err := s.scanOne(ctx, base, p, opts, selected, rep)
 		if err != nil {
 			return res, err
-		}
-		st, err := os.Stat(abs)
-		if err != nil {
-			return res, fmt.Errorf("scan %s: %w", p, err)
-		}
-		if !st.IsDir() {
-			return res, fmt.Errorf("scan %s: not a directory (tfreview scans directories of Terraform)", p)
-		}
-		prefix, err := filepath.Rel(base, abs)
-		if err != nil {
-			prefix = abs
-		}
-		prefix = filepath.ToSlash(prefix)
-		firstNote := len(rep.Notes)
-		scan := s.scanPath
-		if opts.PlanFile != "" {
-			scan = func(ctx context.Context, abs, _ string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
-				return s.scanPlan(ctx, abs, opts, selected, rep)
-			}
-		}
-		fs, ds, proj, err := scan(ctx, abs, prefix, opts, selected, rep)
-		if err != nil {
-			return res, err
-		}
-		for i := range fs {
-			relocate(&fs[i], prefix)
-		}
-		for _, d := range ds {
-			d.Range.File = path.Join(prefix, d.Range.File)
-		}
-		for i := firstNote; i < len(rep.Notes); i++ {
-			if rep.Notes[i].Range.File != "" {
-				rep.Notes[i].Range.File = path.Join(prefix, rep.Notes[i].Range.File)
-			}
 		}
 		all = append(all, fs...)
 		directives = append(directives, ds...)
 		res.Projects = append(res.Projects, proj)
 	}
-	if opts.engineOn(EngineTrivy) && (opts.ChecksBundle != "" || opts.CustomChecks != "") {
-		// A checks bundle that does not compile fails the scan even when
-		// no root module needed it.
-		if _, err := s.engines.get(trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle, CustomChecks: opts.CustomChecks}); err != nil {
-			return res, err
-		}
+	if err := s.checkUserChecks(opts); err != nil {
+		return res, err
 	}
-	all, notes := applyIgnores(dedupe(all), directives, opts.Now, opts.RequireIgnoreReason, ran)
-	rep.Notes = append(rep.Notes, notes...)
-	all = uniqueFingerprints(all)
-
-	var kept []finding.Finding
-	for _, f := range all {
-		if f.Severity < opts.MinSeverity && f.RuleID != ParseRuleID {
-			rep.Stats.Filtered++
-			continue
-		}
-		kept = append(kept, f)
-	}
-	finding.Sort(kept)
-	rep.Findings = kept
-	slices.SortStableFunc(rep.Notes, func(a, b finding.Note) int {
-		return strings.Compare(a.Range.File+fmt.Sprintf("%08d", a.Range.Start.Line), b.Range.File+fmt.Sprintf("%08d", b.Range.Start.Line))
-	})
-	// A module reached from several root modules gives its notes once.
-	seen := map[finding.Note]bool{}
-	rep.Notes = slices.DeleteFunc(rep.Notes, func(n finding.Note) bool {
-		dup := seen[n]
-		seen[n] = true
-		return dup
-	})
-	rep.Rules = rulesOf(kept, selected, opts.engineOn(EngineTrivy), opts.ChecksBundle)
+	rep.Findings = process(all, directives, opts, ran, rep)
+	rep.Notes = tidyNotes(rep.Notes)
+	rep.Rules = rulesOf(rep.Findings, selected, opts.engineOn(EngineTrivy), opts.ChecksBundle)
 	rep.Stats.ChecksRun = countChecks(ran, selected, opts.ChecksBundle)
 	res.Report.Sources = reportSources(base, res.Projects)
 	return res, nil
 }
 
-// scanPath scans one directory.
-func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
-	// os.Root confines every read, Trivy's file(), templatefile() and
-	// module sources included, to the scanned directory: symlinks and ".."
-	// cannot escape it.
-	rootDir, err := os.OpenRoot(abs)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("open %s: %w", abs, err)
+// enginesRun are the engines opts turns on.
+func enginesRun(opts Options) map[finding.Engine]bool {
+	ran := map[finding.Engine]bool{}
+	if opts.engineOn(EngineTrivy) {
+		ran[finding.EngineTrivy] = true
 	}
-	defer rootDir.Close()
-	set, err := readFiles(rootDir.FS(), opts.Limits, opts.SkipDirs, opts.SkipFiles)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read %s: %w", abs, err)
+	if opts.engineOn(EngineBuiltin) {
+		ran[finding.EngineBuiltin] = true
 	}
-	ov := newOverlay(rootDir.FS())
-	rejected := false
-	for p, f := range set.files {
-		if f.Rejected {
-			ov.hidden[p] = true
-			rejected = true
-		}
-	}
-	if rejected {
-		// Lexing a file that was then rejected (3 million `!`) can take a
-		// gigabyte, garbage now; Go would give it back to the system only
-		// slowly, and the evaluation workers are about to take their own
-		// share. Give it back before they start.
-		debug.FreeOSMemory()
-	}
-	for p := range set.hidden {
-		ov.hidden[p] = true
-	}
-	graph, cycleNotes := set.breakCycles(ov)
-	rep.Notes = append(rep.Notes, cycleNotes...)
-	clampNotes, wrapped := set.clampInstances(ov, opts.Limits.MaxInstances)
-	rep.Notes = append(rep.Notes, clampNotes...)
-	ov.seal()
-	fsys := ov
-	roots := set.findRoots(graph)
-	inScope := func(string) bool { return true }
-	if opts.OnlyRoots != nil {
-		roots, inScope = set.onlyRoots(roots, prefix, opts.OnlyRoots)
-	}
-	owned := inScope
-	if opts.Shard.active() {
-		var inClosure, ownedByShard func(string) bool
-		roots, inClosure, ownedByShard = set.shardRoots(roots, opts.Shard)
-		scope := inScope
-		inScope = func(f string) bool { return scope(f) && inClosure(f) }
-		owned = func(f string) bool { return scope(f) && ownedByShard(f) }
-	}
-	var out []finding.Finding
-	for _, f := range set.parseErr {
-		if owned(f.Range.File) {
-			out = append(out, f)
-		}
-	}
-	for _, n := range set.notes {
-		if n.Range.File == "" || owned(n.Range.File) {
-			rep.Notes = append(rep.Notes, n)
-		}
-	}
-	var directives []*ignoreDirective
-	proj := &tfmodel.Project{Root: abs, Sources: set.sources()}
-	for _, p := range set.sortedPaths() {
-		f := set.files[p]
-		if owned(p) && !f.Vars {
-			rep.Stats.Files++
-		}
-		if inScope(p) {
-			directives = append(directives, findIgnores(f)...)
-		}
-	}
-	trivyIgnores, err := readTrivyIgnores(abs)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("scan %s: %w", abs, err)
-	}
-	directives = append(directives, trivyIgnores...)
-	proj.Syntax = map[string]*hclFile{}
-	for p, f := range set.files {
-		if f.Syntax != nil {
-			proj.Syntax[p] = f.Syntax
-		}
-	}
-	userVarFiles, err := absPaths(opts.VarFiles)
+	return ran
+}
+
+// scanOne scans the directory p and moves what it reports under p's path
+// relative to base.
+func (s *Scanner) scanOne(ctx context.Context, base, p string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
+	abs, err := filepath.Abs(p)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	exprs := trivyadapter.IndexExpressions(proj.Syntax)
-	var eopts *trivyadapter.EngineOptions
-	if opts.engineOn(EngineTrivy) && len(roots) > 0 {
-		eopts = &trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle, CustomChecks: opts.CustomChecks, Providers: set.trivyProviders(fsys, roots, opts.AllowDownloads)}
-	}
-	results := make([]rootResult, len(roots))
-	for i, root := range roots {
-		tfvars := set.autoVarFiles(root)
-		cfgPaths := make([]string, 0, len(tfvars)+len(userVarFiles))
-		for _, v := range tfvars {
-			cfgPaths = append(cfgPaths, strings.TrimPrefix(filepath.ToSlash(filepath.Join(abs, v)), "/"))
-		}
-		cfgPaths = append(cfgPaths, userVarFiles...)
-		results[i].notes = append(set.moduleNotes(fsys, root, opts.AllowDownloads), set.variableNotes(root, tfvars, opts.Vars)...)
-		results[i].varFiles = cfgPaths
-	}
-	// With --cache-dir, root modules whose key is in the cache are not
-	// evaluated: only the others (pending) go to the workers.
-	pending, pendingResults, store, err := s.fromCache(rootDir, set, ov, roots, results, userVarFiles, exprs, proj.Sources, opts, eopts)
+	st, err := os.Stat(abs)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, fmt.Errorf("scan %s: %w", p, err)
 	}
-	if len(pending) == 0 {
-		// Every root module came from the cache: nothing to evaluate.
-	} else if s.pool != nil {
-		err = s.evaluateInWorkers(ctx, abs, pending, ov, proj.Sources, exprs, opts, eopts, pendingResults)
+	if !st.IsDir() {
+		return nil, nil, nil, fmt.Errorf("scan %s: not a directory (tfreview scans directories of Terraform)", p)
+	}
+	prefix, err := filepath.Rel(base, abs)
+	if err != nil {
+		prefix = abs
+	}
+	prefix = filepath.ToSlash(prefix)
+	firstNote := len(rep.Notes)
+	var (
+		fs   []finding.Finding
+		ds   []*ignoreDirective
+		proj *tfmodel.Project
+	)
+	if opts.PlanFile != "" {
+		fs, ds, proj, err = s.scanPlan(ctx, abs, opts, selected, rep)
 	} else {
-		var engine func() (*trivyadapter.Engine, error)
-		if eopts != nil {
-			// Compiling Trivy's checks is the fixed cost of a scan (most
-			// of a small one): it runs on its own goroutine while root
-			// modules are evaluated, and the first root module to need it
-			// waits.
-			go func() { _, _ = s.engines.get(*eopts) }() // errors: on first use
-			engine = func() (*trivyadapter.Engine, error) { return s.engines.get(*eopts) }
-		}
-		err = forEachRoot(ctx, len(pending), func(i int) error {
-			return scanRootWithin(ctx, fsys, abs, pending[i], proj.Sources, exprs, opts, engine, &pendingResults[i])
-		})
+		fs, ds, proj, err = s.scanPath(ctx, abs, prefix, opts, selected, rep)
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	store(pendingResults)
-	for i := range results {
-		if m := results[i].model; m != nil {
-			results[i].notes = append(results[i].notes, clampedNotes(m, wrapped, opts.Limits.MaxInstances)...)
+	for i := range fs {
+		relocate(&fs[i], prefix)
+	}
+	for _, d := range ds {
+		d.Range.File = path.Join(prefix, d.Range.File)
+	}
+	for i := firstNote; i < len(rep.Notes); i++ {
+		if rep.Notes[i].Range.File != "" {
+			rep.Notes[i].Range.File = path.Join(prefix, rep.Notes[i].Range.File)
 		}
 	}
-	// Merge in root order, so the report does not depend on scheduling.
-	for _, r := range results {
-		if r.abandoned {
-			// The abandoned evaluation still reads the sources map.
-			proj.Sources = maps.Clone(proj.Sources)
-			break
-		}
+	return fs, ds, proj, nil
+}
+
+// checkUserChecks fails the scan when a checks bundle or custom checks do
+// not compile, even when no root module needed them.
+func (s *Scanner) checkUserChecks(opts Options) error {
+	if !opts.engineOn(EngineTrivy) || (opts.ChecksBundle == "" && opts.CustomChecks == "") {
+		return nil
 	}
-	for _, r := range results {
-		rep.Notes = append(rep.Notes, r.notes...)
-		if r.model == nil {
-			out = append(out, r.findings...) // TFR-EVAL
+	_, err := s.engines.get(trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle, CustomChecks: opts.CustomChecks})
+	return err
+}
+
+// process is the chain every finding goes through once all paths are
+// scanned, in the spirit of golangci-lint's processors:
+//
+//	dedupe → ignores → fingerprints → severity → sort
+//
+// Suppressed findings are kept (marked) and fingerprinted like the others,
+// so suppressing one does not change another's fingerprint; the severity
+// floor comes after the ignores, so that an ignore of a finding below it is
+// still used (not TFR-IGNORE-UNUSED, which the floor would not drop).
+func process(all []finding.Finding, directives []*ignoreDirective, opts Options, ran map[finding.Engine]bool, rep *finding.Report) []finding.Finding {
+	all, notes := applyIgnores(dedupe(all), directives, opts.Now, opts.RequireIgnoreReason, ran)
+	rep.Notes = append(rep.Notes, notes...)
+	all = uniqueFingerprints(all)
+	all = atSeverity(all, opts.MinSeverity, &rep.Stats)
+	finding.Sort(all)
+	return all
+}
+
+// atSeverity drops the findings below min (counting them in
+// stats.Filtered), except TFR-PARSE: a file that could not be read is
+// never hidden by a severity floor.
+func atSeverity(fs []finding.Finding, min finding.Severity, stats *finding.Stats) []finding.Finding {
+	var kept []finding.Finding
+	for _, f := range fs {
+		if f.Severity < min && f.RuleID != ParseRuleID {
+			stats.Filtered++
 			continue
 		}
-		rep.Stats.RootModules++
-		rep.Stats.Resources += r.resources
-		proj.RootModules = append(proj.RootModules, r.model)
-		for p, src := range r.extraSources {
-			if _, ok := proj.Sources[p]; !ok {
-				proj.Sources[p] = src
-			}
-		}
-		refineTrivy(r.findings, indexBlocks(r.model), proj)
-		out = append(out, r.findings...)
+		kept = append(kept, f)
 	}
-	if opts.engineOn(EngineBuiltin) && len(selected) > 0 {
-		fs, errs := rules.Run(proj, opts.RulesConfig, selected)
-		for _, err := range errs {
-			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Message: err.Error()})
-		}
-		out = append(out, fs...)
-	}
-	if out, err = s.scanKubernetes(ctx, rootDir.FS(), proj, opts, out, rep); err != nil {
-		return nil, nil, nil, err
-	}
-	return out, directives, proj, nil
+	return kept
+}
+
+// tidyNotes sorts notes by file and line and drops repeats: a module
+// reached from several root modules gives its notes once.
+func tidyNotes(notes []finding.Note) []finding.Note {
+	slices.SortStableFunc(notes, func(a, b finding.Note) int {
+		return strings.Compare(a.Range.File+fmt.Sprintf("%08d", a.Range.Start.Line), b.Range.File+fmt.Sprintf("%08d", b.Range.Start.Line))
+	})
+	seen := map[finding.Note]bool{}
+	return slices.DeleteFunc(notes, func(n finding.Note) bool {
+		dup := seen[n]
+		seen[n] = true
+		return dup
+	})
 }
 
 // rootResult is what scanning one root module produced.
