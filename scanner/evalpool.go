@@ -20,19 +20,30 @@ import (
 	"unicode"
 )
 
-// evalPool supervises the worker processes that evaluate root modules: a
-// root module that passes the time or memory limit, or crashes its worker
-// (a stack overflow is fatal in Go), costs only that worker, which is
-// killed; a fresh one takes the next root module.
+// evalPool supervises the worker process that evaluates root modules,
+// up to GOMAXPROCS of them at once (one process: Trivy's checks are
+// compiled once and held once). A root module that passes the time limit,
+// or whose worker passes the memory limit or crashes (a stack overflow is
+// fatal in Go), costs only that worker, which is killed; a fresh one takes
+// the next root modules. The other root modules that were evaluating in
+// the killed worker are evaluated again: after a time limit, as before;
+// after a crash or the memory limit, where the culprit is unknown, each
+// alone, so that only the root module that fails by itself is TFR-EVAL and
+// the memory limit stays one root module's.
 type evalPool struct {
 	argv   []string
 	limits Limits
 	logger *slog.Logger
 
-	mu     sync.Mutex
-	idle   []*evalProc
+	mu     sync.Mutex // proc, gen, closed
+	proc   *evalProc  // the current worker; nil or dead: start one
 	gen    int
 	closed bool
+	// alone: jobs hold it shared; a job evaluated again after a crash
+	// holds it exclusively, so that it runs alone.
+	alone sync.RWMutex
+	// evaluating: one evaluate at a time (the worker holds one tree).
+	evaluating sync.Mutex
 }
 
 func newEvalPool(argv []string, limits Limits, logger *slog.Logger) *evalPool {
@@ -48,13 +59,27 @@ type evalFailure struct {
 
 // evalProc is one worker process.
 type evalProc struct {
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	enc     *gob.Encoder
-	replies chan evalReply // closed when the worker's stdout ends
-	stderr  *headBuffer
-	tree    int // generation of the tree it holds
-	stopped bool
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	sendMu sync.Mutex // enc
+	enc    *gob.Encoder
+	stderr *headBuffer
+	tree   int // generation of the tree it holds (under evalPool.mu)
+
+	mu      sync.Mutex
+	nextID  int
+	pending map[int]chan evalReply // closed when the worker ends
+	killed  *evalKill              // why the pool killed it, if it did
+	// Set when the worker's output ended, before pending is closed:
+	running int           // jobs it was evaluating then
+	failure *evalFailure  // why it ended (when the pool did not kill it)
+	done    chan struct{} // closed once it has been waited for
+}
+
+// evalKill is why the pool killed a worker.
+type evalKill struct {
+	job  int // the job whose limit it passed; 0: none in particular
+	kind string
 }
 
 func (p *evalPool) start() (*evalProc, error) {
@@ -73,54 +98,57 @@ func (p *evalPool) start() (*evalProc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluation worker: %w", err)
 	}
-	w := &evalProc{cmd: cmd, stdin: stdin, enc: gob.NewEncoder(stdin), replies: make(chan evalReply, 1), stderr: &headBuffer{max: 4096}}
+	w := &evalProc{cmd: cmd, stdin: stdin, enc: gob.NewEncoder(stdin), stderr: &headBuffer{max: 4096},
+		pending: map[int]chan evalReply{}, done: make(chan struct{})}
 	cmd.Stderr = w.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start evaluation worker: %w", err)
 	}
-	go func() {
-		// One request is outstanding at a time, so the buffered channel
-		// never blocks this loop for long: it ends with the process.
-		defer close(w.replies)
-		dec := gob.NewDecoder(stdout)
-		for {
-			var r evalReply
-			if err := dec.Decode(&r); err != nil {
-				return
-			}
-			w.replies <- r
-		}
-	}()
+	go w.read(stdout)
 	return w, nil
 }
 
-// stop kills the worker (and any process it started) and waits for it and
-// for the goroutine reading its replies.
-func (w *evalProc) stop() {
-	if w.stopped {
-		return
+// read hands each reply to the request waiting for it; when the worker's
+// output ends it waits for the process, records why it ended, and closes
+// every pending channel.
+func (w *evalProc) read(stdout io.Reader) {
+	dec := gob.NewDecoder(stdout)
+	for {
+		var r evalReply
+		if err := dec.Decode(&r); err != nil {
+			break
+		}
+		w.mu.Lock()
+		ch := w.pending[r.ID]
+		w.mu.Unlock()
+		if ch != nil {
+			// Buffered for the interim replies and the reply; the job's
+			// goroutine reads until the reply.
+			ch <- r
+		}
 	}
-	w.stopped = true
-	killChild(w.cmd)
 	w.stdin.Close()
-	for range w.replies {
+	err := w.cmd.Wait()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.running = len(w.pending)
+	if w.killed == nil {
+		w.failure = exitFailure(err, w.stderr)
 	}
-	// Killed: the exit status says nothing more.
-	_ = w.cmd.Wait()
+	for id, ch := range w.pending {
+		close(ch)
+		delete(w.pending, id)
+	}
+	close(w.done)
 }
 
-// exited waits for a worker whose output ended by itself and says why.
-func (w *evalProc) exited() *evalFailure {
-	w.stopped = true
-	w.stdin.Close()
-	for range w.replies {
-	}
-	err := w.cmd.Wait()
+// exitFailure says why a worker that ended by itself did.
+func exitFailure(err error, stderr *headBuffer) *evalFailure {
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == exitMemory {
 		return &evalFailure{kind: "memory"}
 	}
-	line := w.stderr.firstLine()
+	line := stderr.firstLine()
 	if strings.Contains(line, "out of memory") {
 		return &evalFailure{kind: "memory"}
 	}
@@ -133,12 +161,88 @@ func (w *evalProc) exited() *evalFailure {
 	return &evalFailure{kind: "crash", detail: line}
 }
 
-// call sends req and waits for the reply within timeout (none if 0), the
-// memory limit and ctx. On a failure or an error the worker is stopped.
-func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeout time.Duration) (evalReply, *evalFailure, error) {
-	if err := w.enc.Encode(&req); err != nil {
-		// The worker died before it read the request.
-		return evalReply{}, w.exited(), nil
+// kill stops the worker (and any process it started) for k; the first
+// reason given is kept.
+func (w *evalProc) kill(k evalKill) {
+	w.mu.Lock()
+	if w.killed == nil {
+		w.killed = &k
+	}
+	w.mu.Unlock()
+	killChild(w.cmd)
+}
+
+// dead tells whether the worker ended or is being killed.
+func (w *evalProc) dead() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case <-w.done:
+		return true
+	default:
+	}
+	return w.killed != nil
+}
+
+// stop kills the worker and waits for it.
+func (w *evalProc) stop() {
+	w.kill(evalKill{kind: "stop"})
+	<-w.done
+}
+
+// register reserves a request ID and the channel its replies come on; nil
+// when the worker has ended.
+func (w *evalProc) register() (int, chan evalReply) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case <-w.done:
+		return 0, nil
+	default:
+	}
+	w.nextID++
+	ch := make(chan evalReply, 4)
+	w.pending[w.nextID] = ch
+	return w.nextID, ch
+}
+
+func (w *evalProc) unregister(id int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.pending, id)
+}
+
+func (w *evalProc) send(req *evalRequest) error {
+	w.sendMu.Lock()
+	defer w.sendMu.Unlock()
+	return w.enc.Encode(req)
+}
+
+// outcome is how a request on a worker ended.
+type outcome int
+
+const (
+	answered outcome = iota // the reply is in hand
+	failed                  // the job is TFR-EVAL: the failure says why
+	again                   // the worker was killed for another job: evaluate it again
+	alone                   // the worker ended, culprit unknown: evaluate it again, alone
+)
+
+// call sends req (a tree: timeout 0) and waits for its reply within
+// timeout, the memory limit and ctx. isolated says the job is the only one
+// on the worker. On a failure the worker is killed.
+func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeout time.Duration, isolated bool) (evalReply, outcome, *evalFailure, error) {
+	id, ch := w.register()
+	if ch == nil {
+		return p.ended(w, 0, isolated)
+	}
+	defer w.unregister(id)
+	req.ID = id
+	if err := w.send(&req); err != nil {
+		// The worker ended before it read the request.
+		w.kill(evalKill{kind: "write"})
+		<-w.done
+		return p.ended(w, id, isolated)
 	}
 	var (
 		timer <-chan time.Time
@@ -153,9 +257,9 @@ func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeo
 	defer poll.Stop()
 	for {
 		select {
-		case r, ok := <-w.replies:
+		case r, ok := <-ch:
 			if !ok {
-				return evalReply{}, w.exited(), nil
+				return p.ended(w, id, isolated)
 			}
 			switch {
 			case r.WaitStart:
@@ -170,22 +274,48 @@ func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeo
 				}
 				continue
 			}
-			return r, nil, nil
+			return r, answered, nil, nil
 		case <-timer:
-			w.stop()
-			return evalReply{}, &evalFailure{kind: "time"}, nil
+			w.kill(evalKill{job: id, kind: "time"})
+			<-w.done
+			return evalReply{}, failed, &evalFailure{kind: "time"}, nil
 		case <-poll.C:
 			// A backstop to the worker's own watchdog, which sees only
 			// the Go runtime's memory and can be starved.
 			if rss, ok := residentBytes(w.cmd.Process.Pid); ok && rss > p.limits.MaxEvalMemory {
-				w.stop()
-				return evalReply{}, &evalFailure{kind: "memory"}, nil
+				w.kill(evalKill{kind: "memory"})
+				<-w.done
+				return p.ended(w, id, isolated)
 			}
 		case <-ctx.Done():
-			w.stop()
-			return evalReply{}, nil, ctx.Err()
+			w.kill(evalKill{kind: "cancel"})
+			<-w.done
+			return evalReply{}, failed, nil, ctx.Err()
 		}
 	}
+}
+
+// ended says what a request whose worker ended means for its job.
+func (p *evalPool) ended(w *evalProc, id int, isolated bool) (evalReply, outcome, *evalFailure, error) {
+	<-w.done
+	w.mu.Lock()
+	killed, failure, running := w.killed, w.failure, w.running
+	w.mu.Unlock()
+	switch {
+	case killed != nil && killed.kind == "memory":
+		failure = &evalFailure{kind: "memory"}
+	case killed != nil && killed.job != id:
+		// Killed for another job's time limit, or stopped: not this
+		// job's doing.
+		return evalReply{}, again, nil, nil
+	}
+	if failure == nil {
+		failure = &evalFailure{kind: "crash", detail: "the worker ended without answering"}
+	}
+	if isolated || running <= 1 {
+		return evalReply{}, failed, failure, nil
+	}
+	return evalReply{}, alone, nil, nil
 }
 
 // secretEnv are variables a worker never needs: it evaluates the scanned
@@ -204,69 +334,80 @@ func workerEnviron(env []string) []string {
 	return out
 }
 
-// warm starts a worker ahead of the first evaluation, so that its start
+// worker returns the current worker, holding tree, starting one (and
+// sending it the tree) when there is none or it has ended.
+func (p *evalPool) worker(ctx context.Context, tree *evalTree) (*evalProc, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		if p.closed {
+			return nil, errors.New("scanner closed")
+		}
+		if p.proc == nil || p.proc.dead() {
+			w, err := p.start()
+			if err != nil {
+				return nil, err
+			}
+			p.proc = w
+		}
+		w := p.proc
+		if w.tree == tree.Gen {
+			return w, nil
+		}
+		r, o, f, err := p.call(ctx, w, evalRequest{Tree: tree}, 0, false)
+		switch {
+		case err != nil:
+			return nil, err
+		case o == answered && r.Err != "":
+			w.stop()
+			return nil, errors.New(r.Err)
+		case o == answered:
+			w.tree = tree.Gen
+			return w, nil
+		case attempt > 0:
+			// A fresh worker that cannot even take the tree.
+			detail := "it ended"
+			if f != nil {
+				detail = f.kind + " " + f.detail
+			}
+			return nil, fmt.Errorf("evaluation worker: %s", strings.TrimSpace(detail))
+		}
+	}
+}
+
+// warm starts the worker ahead of the first evaluation, so that its start
 // (a Go program of Trivy's size initialising) overlaps the scan's reading
-// and parsing. A worker that cannot start is not an error here: acquire
+// and parsing. A worker that cannot start is not an error here: worker
 // tries again and reports it.
 func (p *evalPool) warm() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || len(p.idle) > 0 {
+	if p.closed || p.proc != nil {
 		return
 	}
 	if w, err := p.start(); err == nil {
-		p.idle = append(p.idle, w)
+		p.proc = w
 	}
 }
 
-// acquire returns an idle worker or starts one.
-func (p *evalPool) acquire() (*evalProc, error) {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil, errors.New("scanner closed")
-	}
-	if n := len(p.idle); n > 0 {
-		w := p.idle[n-1]
-		p.idle = p.idle[:n-1]
-		p.mu.Unlock()
-		return w, nil
-	}
-	p.mu.Unlock()
-	return p.start()
-}
-
-// release keeps a live worker for the next job.
-func (p *evalPool) release(w *evalProc) {
-	if w.stopped {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		w.stop()
-		return
-	}
-	p.idle = append(p.idle, w)
-}
-
-// close stops every idle worker; busy ones are stopped by the scans that
-// hold them, which return before Close is called.
+// close stops the worker; scans must have returned.
 func (p *evalPool) close() {
 	p.mu.Lock()
-	idle := p.idle
-	p.idle, p.closed = nil, true
+	w := p.proc
+	p.proc, p.closed = nil, true
 	p.mu.Unlock()
-	for _, w := range idle {
+	if w != nil {
 		w.stop()
 	}
 }
 
-// evaluate runs jobs on up to min(GOMAXPROCS, len(jobs)) workers and calls
-// done(i, reply, failure) for each job that a worker finished or failed. It
-// returns the first error (a reply's Err, a worker that cannot start, ctx);
-// when it returns, every worker it used is idle or stopped.
+// evaluate runs jobs, up to min(GOMAXPROCS, len(jobs)) at once, and calls
+// done(i, reply, failure) for each job that the worker finished or that
+// failed. It returns the first error (a reply's Err, a worker that cannot
+// start, ctx).
 func (p *evalPool) evaluate(ctx context.Context, tree *evalTree, jobs []evalJob, done func(i int, r evalReply, f *evalFailure)) error {
+	p.evaluating.Lock()
+	defer p.evaluating.Unlock()
 	p.mu.Lock()
 	p.gen++
 	tree.Gen = p.gen
@@ -284,19 +425,12 @@ func (p *evalPool) evaluate(ctx context.Context, tree *evalTree, jobs []evalJob,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var w *evalProc
-			defer func() {
-				if w != nil {
-					p.release(w)
-				}
-			}()
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(jobs) || ctx.Err() != nil {
 					return
 				}
-				var err error
-				if w, err = p.runJob(ctx, w, tree, &jobs[i], func(r evalReply, f *evalFailure) { done(i, r, f) }); err != nil {
+				if err := p.runJob(ctx, tree, &jobs[i], func(r evalReply, f *evalFailure) { done(i, r, f) }); err != nil {
 					fail(err)
 					return
 				}
@@ -310,44 +444,45 @@ func (p *evalPool) evaluate(ctx context.Context, tree *evalTree, jobs []evalJob,
 	return ctx.Err()
 }
 
-// runJob runs one job on w (nil: a new or idle worker) and returns the
-// worker to use next (nil when it was stopped).
-func (p *evalPool) runJob(ctx context.Context, w *evalProc, tree *evalTree, job *evalJob, done func(evalReply, *evalFailure)) (*evalProc, error) {
-	if w == nil {
-		var err error
-		if w, err = p.acquire(); err != nil {
-			return nil, err
-		}
-	}
-	if w.tree != tree.Gen {
-		r, f, err := p.call(ctx, w, evalRequest{Tree: tree}, 0)
-		if err != nil {
-			return nil, err
-		}
-		if f != nil {
+// runJob evaluates one job, again if its worker is killed for another
+// job, and alone if it ended with the culprit unknown.
+func (p *evalPool) runJob(ctx context.Context, tree *evalTree, job *evalJob, done func(evalReply, *evalFailure)) error {
+	isolated := false
+	for {
+		r, o, f, err := p.runOnce(ctx, tree, job, isolated)
+		switch {
+		case err != nil:
+			return err
+		case o == answered && r.Err != "":
+			return errors.New(r.Err)
+		case o == answered:
+			done(r, nil)
+			return nil
+		case o == failed:
 			done(evalReply{}, f)
-			return nil, nil
+			return nil
+		case o == alone:
+			isolated = true
 		}
-		if r.Err != "" {
-			w.stop()
-			return nil, errors.New(r.Err)
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		w.tree = tree.Gen
 	}
-	r, f, err := p.call(ctx, w, evalRequest{Job: job}, p.limits.MaxEvalTime)
+}
+
+func (p *evalPool) runOnce(ctx context.Context, tree *evalTree, job *evalJob, isolated bool) (evalReply, outcome, *evalFailure, error) {
+	if isolated {
+		p.alone.Lock()
+		defer p.alone.Unlock()
+	} else {
+		p.alone.RLock()
+		defer p.alone.RUnlock()
+	}
+	w, err := p.worker(ctx, tree)
 	if err != nil {
-		return nil, err
+		return evalReply{}, failed, nil, err
 	}
-	if f != nil {
-		done(evalReply{}, f)
-		return nil, nil
-	}
-	if r.Err != "" {
-		w.stop()
-		return nil, errors.New(r.Err)
-	}
-	done(r, nil)
-	return w, nil
+	return p.call(ctx, w, evalRequest{Job: job}, p.limits.MaxEvalTime, isolated)
 }
 
 // headBuffer keeps the first max bytes written to it.

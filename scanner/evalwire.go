@@ -21,8 +21,11 @@ import (
 // over the worker's stdin and stdout). One request gets one reply.
 
 // evalRequest is either a tree (the files of one scan path, sent once per
-// worker before its first job there) or a job (one root module of it).
+// worker before its first job there, while no job runs) or a job (one
+// root module of it). Jobs run concurrently in the worker; ID pairs each
+// reply with its request.
 type evalRequest struct {
+	ID   int
 	Tree *evalTree
 	Job  *evalJob
 }
@@ -56,6 +59,7 @@ type evalJob struct {
 // a job may get interim ones: WaitStart when the worker starts waiting for
 // the compiled checks, WaitEnd when they are ready.
 type evalReply struct {
+	ID        int
 	Ready     bool
 	WaitStart bool
 	WaitEnd   bool

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/tfreview/tfreview/internal/trivyadapter"
@@ -91,42 +92,65 @@ func memoryWatchdog(limit int64) {
 	}
 }
 
-// serveEvaluations answers each request read from in with one reply on out.
+// serveEvaluations answers each request read from in with one reply on
+// out (jobs possibly preceded by interim replies). Jobs run concurrently;
+// a tree is set once the jobs before it have answered.
 func serveEvaluations(in io.Reader, out io.Writer) error {
 	dec, enc := gob.NewDecoder(in), gob.NewEncoder(out)
 	w := &evalWorker{engines: &engineCache{}}
 	defer w.closeTree()
+	var (
+		mu      sync.Mutex // enc, sendErr
+		sendErr error
+		jobs    sync.WaitGroup
+	)
+	send := func(r *evalReply) {
+		mu.Lock()
+		defer mu.Unlock()
+		if sendErr == nil {
+			if err := enc.Encode(r); err != nil {
+				sendErr = fmt.Errorf("write reply: %w", err)
+			}
+		}
+	}
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return sendErr
+	}
+	defer jobs.Wait()
 	for {
 		var req evalRequest
 		if err := dec.Decode(&req); err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil
+				jobs.Wait()
+				return failed()
 			}
 			return fmt.Errorf("read request: %w", err)
 		}
-		var (
-			reply   evalReply
-			sendErr error
-		)
 		switch {
 		case req.Tree != nil:
-			reply = w.setTree(req.Tree)
+			jobs.Wait()
+			reply := w.setTree(req.Tree)
+			reply.ID = req.ID
+			send(&reply)
 		case req.Job != nil:
-			reply = w.evaluate(req.Job, func(waiting bool) {
-				// An interim reply: the scan stops (or restarts) the
-				// root module's clock while the checks compile.
-				if sendErr == nil {
-					sendErr = enc.Encode(&evalReply{WaitStart: waiting, WaitEnd: !waiting})
-				}
-			})
+			jobs.Add(1)
+			go func(id int, job *evalJob) {
+				defer jobs.Done()
+				reply := w.evaluate(job, func(waiting bool) {
+					// An interim reply: the scan stops (or restarts) the
+					// root module's clock while the checks compile.
+					send(&evalReply{ID: id, WaitStart: waiting, WaitEnd: !waiting})
+				})
+				reply.ID = id
+				send(&reply)
+			}(req.ID, req.Job)
 		default:
 			return errors.New("empty request")
 		}
-		if sendErr != nil {
-			return fmt.Errorf("write reply: %w", sendErr)
-		}
-		if err := enc.Encode(&reply); err != nil {
-			return fmt.Errorf("write reply: %w", err)
+		if err := failed(); err != nil {
+			return err
 		}
 	}
 }

@@ -44,17 +44,19 @@ type Limits struct {
 	// MaxEvalTime bounds the evaluation and Trivy checks of one root
 	// module: past it the root module is reported as TFR-EVAL and the
 	// scan goes on. With Options.WorkerCommand the worker evaluating it is
-	// killed; in-process, the abandoned evaluation runs until the process
+	// killed (the other root modules it was evaluating are evaluated
+	// again); in-process, the abandoned evaluation runs until the process
 	// ends.
 	MaxEvalTime time.Duration
-	// MaxEvalMemory bounds the memory of one evaluation worker, in bytes
-	// (with Options.WorkerCommand only): past it the worker is killed and
-	// its root module is TFR-EVAL.
+	// MaxEvalMemory bounds the memory of the evaluation worker, in bytes
+	// (with Options.WorkerCommand only): past it the worker is killed, the
+	// root modules it was evaluating are evaluated again one at a time,
+	// and one that passes it alone is TFR-EVAL.
 	MaxEvalMemory int64
 }
 
-// DefaultLimits are used for zero fields of Options.Limits. Two workers
-// of 1 GiB fit a CI runner of 7 GiB.
+// DefaultLimits are used for zero fields of Options.Limits. The worker's
+// 1 GiB and the scan fit a CI runner of 7 GiB.
 var DefaultLimits = Limits{MaxFileSize: 10 << 20, MaxNesting: 256, MaxInstances: 1000, MaxEvalTime: 2 * time.Minute, MaxEvalMemory: 1 << 30}
 
 // Options describe one scan.
