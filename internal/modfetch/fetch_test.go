@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tfreview/tfreview/internal/testutil/registrytest"
 )
 
 const bucketTF = `resource "aws_s3_bucket" "this" {
@@ -42,16 +44,16 @@ func readFile(t *testing.T, p string) string {
 // fetched (not a newer major, not a pre-release), by the registry
 // protocol's requests; a second Fetcher on the same cache asks nothing.
 func TestRegistryConstraint(t *testing.T) {
-	reg := newRegistry(t, map[string]map[string]map[string]string{
+	reg := registrytest.New(t, registrytest.Modules{
 		"acme/bucket/aws": {
-			"1.0.0":      {"main.tf": "# 1.0.0\n" + bucketTF},
-			"1.2.0":      {"main.tf": "# 1.2.0\n" + bucketTF, "modules/sub/main.tf": "# sub\n"},
-			"1.3.0-beta": {"main.tf": "# beta\n"},
-			"2.0.0":      {"main.tf": "# 2.0.0\n"},
+			"1.0.0":      registrytest.TarGz(t, map[string]string{"main.tf": "# 1.0.0\n" + bucketTF}),
+			"1.2.0":      registrytest.TarGz(t, map[string]string{"main.tf": "# 1.2.0\n" + bucketTF, "modules/sub/main.tf": "# sub\n"}),
+			"1.3.0-beta": registrytest.TarGz(t, map[string]string{"main.tf": "# beta\n"}),
+			"2.0.0":      registrytest.TarGz(t, map[string]string{"main.tf": "# 2.0.0\n"}),
 		},
 	})
 	cache := t.TempDir()
-	src := reg.host() + "/acme/bucket/aws//modules/sub"
+	src := reg.Host() + "/acme/bucket/aws//modules/sub"
 	m, err := newFetcher(t, cache, nil).Fetch(context.Background(), src, "~> 1.0")
 	if err != nil {
 		t.Fatal(err)
@@ -63,15 +65,15 @@ func TestRegistryConstraint(t *testing.T) {
 		t.Errorf("fetched main.tf = %q", got)
 	}
 	want := []string{"/.well-known/terraform.json", "/api/modules/v1/acme/bucket/aws/versions", "/api/modules/v1/acme/bucket/aws/1.2.0/download"}
-	if got := reg.paths(); !slices.Equal(got, want) {
+	if got := reg.Paths(); !slices.Equal(got, want) {
 		t.Errorf("registry requests = %q, want %q", got, want)
 	}
-	if got := reg.files.paths(); !slices.Equal(got, []string{"/archives/acme/bucket/aws/1.2.0.tar.gz"}) {
+	if got := reg.Files.Paths(); !slices.Equal(got, []string{"/archives/acme/bucket/aws/1.2.0.tar.gz"}) {
 		t.Errorf("archive requests = %q", got)
 	}
 
-	reg.reset()
-	reg.files.reset()
+	reg.Reset()
+	reg.Files.Reset()
 	again, err := newFetcher(t, cache, nil).Fetch(context.Background(), src, "~> 1.0")
 	if err != nil {
 		t.Fatal(err)
@@ -79,8 +81,8 @@ func TestRegistryConstraint(t *testing.T) {
 	if again != m {
 		t.Errorf("second run got %+v, want %+v", again, m)
 	}
-	if n := len(reg.requests()) + len(reg.files.requests()); n != 0 {
-		t.Errorf("second run made %d requests: %q %q", n, reg.paths(), reg.files.paths())
+	if n := len(reg.Requests()) + len(reg.Files.Requests()); n != 0 {
+		t.Errorf("second run made %d requests: %q %q", n, reg.Paths(), reg.Files.Paths())
 	}
 
 	// Another constraint is resolved again, and shares nothing it should not.
@@ -98,24 +100,24 @@ func TestRegistryConstraint(t *testing.T) {
 // registry points there or redirects there.
 func TestTokenStaysOnRegistry(t *testing.T) {
 	for _, redirect := range []bool{false, true} {
-		reg := newRegistry(t, map[string]map[string]map[string]string{
-			"acme/bucket/aws": {"1.0.0": {"main.tf": bucketTF}},
+		reg := registrytest.New(t, registrytest.Modules{
+			"acme/bucket/aws": {"1.0.0": registrytest.TarGz(t, map[string]string{"main.tf": bucketTF})},
 		})
 		if redirect {
-			reg.location = func(addr, v string) string {
+			reg.Location = func(addr, v string) string {
 				return reg.URL + "/redirect/archives/" + addr + "/" + v + ".tar.gz"
 			}
 		}
 		env := map[string]string{"TF_TOKEN_127_0_0_1": "s3cret"}
-		if _, err := newFetcher(t, t.TempDir(), env).Fetch(context.Background(), reg.host()+"/acme/bucket/aws", "1.0.0"); err != nil {
+		if _, err := newFetcher(t, t.TempDir(), env).Fetch(context.Background(), reg.Host()+"/acme/bucket/aws", "1.0.0"); err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range reg.requests() {
+		for _, r := range reg.Requests() {
 			if r.Auth != "Bearer s3cret" {
 				t.Errorf("redirect=%v: registry request %s had Authorization %q", redirect, r.Path, r.Auth)
 			}
 		}
-		files := reg.files.requests()
+		files := reg.Files.Requests()
 		if len(files) != 1 {
 			t.Fatalf("redirect=%v: archive requests %+v", redirect, files)
 		}
@@ -131,20 +133,20 @@ func TestTokenStaysOnRegistry(t *testing.T) {
 func TestHostileArchives(t *testing.T) {
 	big := strings.Repeat("x", 4096)
 	cases := map[string][]byte{
-		"dotdot":      tarGzEntries(t, []entry{{name: "main.tf", body: bucketTF, typ: tar.TypeReg}, {name: "../../escaped.tf", body: "x", typ: tar.TypeReg}}),
-		"absolute":    tarGzEntries(t, []entry{{name: "/tmp/escaped.tf", body: "x", typ: tar.TypeReg}}),
-		"symlink":     tarGzEntries(t, []entry{{name: "main.tf", body: bucketTF, typ: tar.TypeReg}, {name: "passwd.tf", link: "/etc/passwd", typ: tar.TypeSymlink}}),
-		"hardlink":    tarGzEntries(t, []entry{{name: "main.tf", body: bucketTF, typ: tar.TypeReg}, {name: "h.tf", link: "main.tf", typ: tar.TypeLink}}),
-		"fifo":        tarGzEntries(t, []entry{{name: "p", typ: tar.TypeFifo}}),
-		"oversize":    tarGzEntries(t, []entry{{name: "a.tf", body: big, typ: tar.TypeReg}, {name: "b.tf", body: big, typ: tar.TypeReg}}),
-		"many":        tarGzEntries(t, []entry{{name: "1.tf", typ: tar.TypeReg}, {name: "2.tf", typ: tar.TypeReg}, {name: "3.tf", typ: tar.TypeReg}, {name: "4.tf", typ: tar.TypeReg}, {name: "5.tf", typ: tar.TypeReg}}),
-		"zip-dotdot":  zipEntries(t, []entry{{name: "../escaped.tf", body: "x"}}),
-		"zip-symlink": zipEntries(t, []entry{{name: "main.tf", body: bucketTF}, {name: "l.tf", link: "/etc/passwd"}}),
+		"dotdot":      registrytest.TarGzEntries(t, []registrytest.Entry{{Name: "main.tf", Body: bucketTF}, {Name: "../../escaped.tf", Body: "x"}}),
+		"absolute":    registrytest.TarGzEntries(t, []registrytest.Entry{{Name: "/tmp/escaped.tf", Body: "x"}}),
+		"symlink":     registrytest.TarGzEntries(t, []registrytest.Entry{{Name: "main.tf", Body: bucketTF}, {Name: "passwd.tf", Link: "/etc/passwd", Type: tar.TypeSymlink}}),
+		"hardlink":    registrytest.TarGzEntries(t, []registrytest.Entry{{Name: "main.tf", Body: bucketTF}, {Name: "h.tf", Link: "main.tf", Type: tar.TypeLink}}),
+		"fifo":        registrytest.TarGzEntries(t, []registrytest.Entry{{Name: "p", Type: tar.TypeFifo}}),
+		"oversize":    registrytest.TarGzEntries(t, []registrytest.Entry{{Name: "a.tf", Body: big}, {Name: "b.tf", Body: big}}),
+		"many":        registrytest.TarGzEntries(t, []registrytest.Entry{{Name: "1.tf"}, {Name: "2.tf"}, {Name: "3.tf"}, {Name: "4.tf"}, {Name: "5.tf"}}),
+		"zip-dotdot":  zipEntries(t, []zipEntry{{name: "../escaped.tf", body: "x"}}),
+		"zip-symlink": zipEntries(t, []zipEntry{{name: "main.tf", body: bucketTF}, {name: "l.tf", link: "/etc/passwd"}}),
 		"not-archive": []byte("<html>not found</html>"),
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := newRecorder(t, httpBytes(data))
+			srv := registrytest.NewRecorder(t, httpBytes(data))
 			cache := t.TempDir()
 			f, err := New(Options{CacheDir: cache, Limits: Limits{MaxBytes: 6000, MaxFiles: 4}})
 			if err != nil {
@@ -167,7 +169,7 @@ func TestHostileArchives(t *testing.T) {
 		})
 	}
 	// The download itself is bounded.
-	srv := newRecorder(t, httpBytes(tarGz(t, map[string]string{"main.tf": big + big})))
+	srv := registrytest.NewRecorder(t, httpBytes(registrytest.TarGz(t, map[string]string{"main.tf": big + big})))
 	f, err := New(Options{CacheDir: t.TempDir(), Limits: Limits{MaxDownload: 100}})
 	if err != nil {
 		t.Fatal(err)
@@ -179,8 +181,8 @@ func TestHostileArchives(t *testing.T) {
 
 // TestArchiveChecksum: ?checksum= is checked before extracting.
 func TestArchiveChecksum(t *testing.T) {
-	data := tarGz(t, map[string]string{"main.tf": bucketTF})
-	srv := newRecorder(t, httpBytes(data))
+	data := registrytest.TarGz(t, map[string]string{"main.tf": bucketTF})
+	srv := registrytest.NewRecorder(t, httpBytes(data))
 	sum := sha256.Sum256(data)
 	good := hex.EncodeToString(sum[:])
 	f := newFetcher(t, t.TempDir(), nil)
@@ -292,8 +294,8 @@ func TestGitFileSource(t *testing.T) {
 // TestConcurrentRuns: two runs fetching the same package at once both get
 // it whole, and the cache holds it once.
 func TestConcurrentRuns(t *testing.T) {
-	reg := newRegistry(t, map[string]map[string]map[string]string{
-		"acme/bucket/aws": {"1.0.0": {"main.tf": bucketTF, "a/b.tf": "# b\n"}},
+	reg := registrytest.New(t, registrytest.Modules{
+		"acme/bucket/aws": {"1.0.0": registrytest.TarGz(t, map[string]string{"main.tf": bucketTF, "a/b.tf": "# b\n"})},
 	})
 	cache := t.TempDir()
 	var wg sync.WaitGroup
@@ -303,7 +305,7 @@ func TestConcurrentRuns(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			mods[i], errs[i] = newFetcher(t, cache, nil).Fetch(context.Background(), reg.host()+"/acme/bucket/aws", "1.0.0")
+			mods[i], errs[i] = newFetcher(t, cache, nil).Fetch(context.Background(), reg.Host()+"/acme/bucket/aws", "1.0.0")
 		}()
 	}
 	wg.Wait()
