@@ -257,3 +257,37 @@ func TestDownloadedModulesWithWorkers(t *testing.T) {
 		t.Errorf("with workers: %+v", rep.Findings)
 	}
 }
+
+// TestFileGitSourceRefused: a git::file:// source, which would read a
+// repository of the scanning machine outside the scanned tree, is a note,
+// not a fetch.
+func TestFileGitSourceRefused(t *testing.T) {
+	other := writeTree(t, map[string]string{"main.tf": volumeModule})
+	dir := writeTree(t, map[string]string{"main.tf": callBlock("local", "git::file://"+other+"?ref=main", "")})
+	rep := scanModules(t, dir, downloads(t.TempDir()))
+	notes := notesOf(rep, finding.NoteModuleNotLoaded)
+	if len(notes) != 1 || !strings.Contains(notes[0], "module.local") || !strings.Contains(notes[0], "file:// sources read this machine's files") {
+		t.Errorf("notes %q", notes)
+	}
+}
+
+// TestEvalCacheKeyCoversFetchedModules: with --cache-dir, a root module
+// whose fetched module changed (a new version meets the constraint, picked
+// up with a fresh module cache) is evaluated again, not served from the
+// evaluation cache.
+func TestEvalCacheKeyCoversFetchedModules(t *testing.T) {
+	mods := registrytest.Modules{"acme/volume/aws": {"1.0.0": registrytest.TarGz(t, map[string]string{"main.tf": volumeModule})}}
+	reg := registrytest.New(t, mods)
+	dir := writeTree(t, map[string]string{"main.tf": callBlock("data", reg.Host()+"/acme/volume/aws", "~> 1.0")})
+	evalCache := t.TempDir()
+	scan := func(moduleCache string) finding.Report {
+		return scanModules(t, dir, func(o *Options) { downloads(moduleCache)(o); o.CacheDir = evalCache })
+	}
+	if rep := scan(t.TempDir()); len(inModule(rep, "AWS-0026", "module.data")) != 1 {
+		t.Fatalf("1.0.0: %+v", rep.Findings)
+	}
+	mods["acme/volume/aws"]["1.1.0"] = registrytest.TarGz(t, map[string]string{"main.tf": encryptedModule})
+	if rep := scan(t.TempDir()); len(inModule(rep, "AWS-0026", "module.data")) != 0 {
+		t.Errorf("1.1.0 is encrypted, but the finding of 1.0.0 came back from the evaluation cache")
+	}
+}
