@@ -17,6 +17,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/tfreview/tfreview/finding"
 	"github.com/tfreview/tfreview/internal/modfetch"
 	"github.com/tfreview/tfreview/tfmodel"
@@ -267,8 +269,8 @@ func (w *moduleWalk) walkTree(dir, prefix string, depth int) {
 				continue
 			}
 			src, rng, ok := literalString(b.Body, "source")
-			if !ok {
-				continue
+			if !ok || !hclsyntax.ValidIdentifier(b.Labels[0]) {
+				continue // Terraform refuses the call; the key would name a path
 			}
 			key := joinKey(prefix, b.Labels[0])
 			if isLocalSource(src) {
@@ -343,7 +345,7 @@ func (w *moduleWalk) walkPackage(pkg *modulePackage, mount, dir, prefix, pkgSour
 				continue
 			}
 			src, _, ok := literalString(b.Body, "source")
-			if !ok {
+			if !ok || !hclsyntax.ValidIdentifier(b.Labels[0]) {
 				continue
 			}
 			key := joinKey(prefix, b.Labels[0])

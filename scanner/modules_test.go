@@ -291,3 +291,18 @@ func TestEvalCacheKeyCoversFetchedModules(t *testing.T) {
 		t.Errorf("1.1.0 is encrypted, but the finding of 1.0.0 came back from the evaluation cache")
 	}
 }
+
+// TestModuleNameIsNotAPath: a module label that is not an identifier
+// ("../../main.tf") is never used as a path under .terraform/modules: the
+// root module's own file is still read, not replaced by the package.
+func TestModuleNameIsNotAPath(t *testing.T) {
+	reg := registrytest.New(t, registrytest.Modules{"acme/volume/aws": {"1.0.0": registrytest.TarGz(t, map[string]string{"main.tf": encryptedModule})}})
+	dir := writeTree(t, map[string]string{"main.tf": callBlock("../../main.tf", reg.Host()+"/acme/volume/aws", "1.0.0") + unencrypted})
+	rep := scanModules(t, dir, downloads(t.TempDir()))
+	if len(find(rep, "AWS-0026", "main.tf", 8)) != 1 {
+		t.Errorf("the root module's file was not read as written: %+v", rep.Findings)
+	}
+	if n := len(reg.Requests()); n != 0 {
+		t.Errorf("a call Terraform refuses was fetched: %q", reg.Paths())
+	}
+}
