@@ -116,9 +116,24 @@ func New(opts Options) (*Fetcher, error) {
 			return nil, fmt.Errorf("module cache: %w", err)
 		}
 	}
+	removeStale(filepath.Join(dir, "tmp"), 24*time.Hour)
 	f := &Fetcher{opts: opts, dir: dir, calls: map[string]*call{}, services: map[string]*call{}, registries: map[string]bool{}}
 	f.client = newClient(opts.Client, f.tokenFor)
 	return f, nil
+}
+
+// removeStale removes what runs that were killed left in dir: anything
+// older than age (a run in progress writes its own, newer, entries).
+func removeStale(dir string, age time.Duration) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // DefaultCacheDir is where modules are cached without --module-cache.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tfreview/tfreview/internal/testutil/registrytest"
 )
@@ -321,5 +322,30 @@ func TestConcurrentRuns(t *testing.T) {
 	tmp, _ := os.ReadDir(filepath.Join(cache, layout, "tmp"))
 	if len(pkgs) != 1 || len(tmp) != 0 {
 		t.Errorf("cache holds %d packages and %d temporary entries", len(pkgs), len(tmp))
+	}
+}
+
+// TestStaleTemporariesRemoved: what a killed run left in the cache's
+// temporary directory goes when it is old; a run in progress's does not.
+func TestStaleTemporariesRemoved(t *testing.T) {
+	cache := t.TempDir()
+	newFetcher(t, cache, nil)
+	tmp := filepath.Join(cache, layout, "tmp")
+	old, recent := filepath.Join(tmp, "old-1"), filepath.Join(tmp, "recent-1")
+	for _, d := range []string{old, recent} {
+		if err := os.MkdirAll(filepath.Join(d, "files"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(old, long, long); err != nil {
+		t.Fatal(err)
+	}
+	newFetcher(t, cache, nil)
+	if _, err := os.Stat(old); err == nil {
+		t.Error("a stale temporary directory was kept")
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Error("a recent temporary directory was removed")
 	}
 }
