@@ -236,6 +236,7 @@ func tfVarEnv() map[string]string {
 func rootKey(tree []byte, set *fileSet, ov *overlayFS, hidden []string, root string, varFiles []string, vars map[string]string, env map[string]string) string {
 	k := keyWriter{h: sha256.New()}
 	k.field(string(tree), root)
+	k.field("modules", ov.modules.digest(root))
 	k.field(varFiles...)
 	// --var and TF_VAR_ set only the root module's own variables: those it
 	// does not declare cannot change it.

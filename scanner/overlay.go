@@ -23,6 +23,9 @@ type overlayFS struct {
 	edits   map[string][]edit   // in original coordinates, not overlapping
 	patched map[string][]byte   // built by seal
 	index   map[string][]sealed // built by seal, for originalOffset
+	// modules, with --download-modules, serves the fetched modules
+	// under each root module's .terraform/modules.
+	modules *moduleView
 }
 
 // edit replaces src[start:end] with text; start == end inserts.
@@ -44,6 +47,9 @@ func newOverlay(base fs.FS) *overlayFS {
 }
 
 func (o *overlayFS) Open(name string) (fs.File, error) {
+	if fsys, rel, ok := o.modules.resolve(name); ok {
+		return fsys.Open(rel)
+	}
 	if o.hidden[name] {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
@@ -54,6 +60,9 @@ func (o *overlayFS) Open(name string) (fs.File, error) {
 }
 
 func (o *overlayFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if fsys, rel, ok := o.modules.resolve(name); ok {
+		return fs.ReadDir(fsys, rel)
+	}
 	entries, err := fs.ReadDir(o.base, name)
 	if err != nil || len(o.hidden) == 0 {
 		return entries, err
@@ -62,6 +71,9 @@ func (o *overlayFS) ReadDir(name string) ([]fs.DirEntry, error) {
 }
 
 func (o *overlayFS) ReadFile(name string) ([]byte, error) {
+	if fsys, rel, ok := o.modules.resolve(name); ok {
+		return fs.ReadFile(fsys, rel)
+	}
 	if o.hidden[name] {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
@@ -72,6 +84,9 @@ func (o *overlayFS) ReadFile(name string) ([]byte, error) {
 }
 
 func (o *overlayFS) Stat(name string) (fs.FileInfo, error) {
+	if fsys, rel, ok := o.modules.resolve(name); ok {
+		return fs.Stat(fsys, rel)
+	}
 	if o.hidden[name] {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
 	}

@@ -96,6 +96,10 @@ type Options struct {
 	// a key covering everything that can change it (see cacheKey), and a
 	// later scan reuses it instead of evaluating again.
 	CacheDir string
+	// ModuleCache is where --download-modules keeps fetched modules, for
+	// every root module of the run and later runs (see internal/modfetch);
+	// under the user's cache directory when empty.
+	ModuleCache string
 	// Now is today's date for ignore expiry; time.Now if zero.
 	Now    time.Time
 	Logger *slog.Logger
@@ -202,6 +206,7 @@ type Scanner struct {
 	pool    *evalPool  // nil: root modules are evaluated in this process
 	cache   *evalCache // nil without Options.CacheDir
 	k8s     k8sEngines
+	modules *moduleFetcher // nil without Options.AllowDownloads
 }
 
 // New checks opts, fills in the default limits and returns a Scanner.
@@ -223,6 +228,13 @@ func New(opts Options) (*Scanner, error) {
 		}
 		s.cache = c
 	}
+	if opts.AllowDownloads && opts.PlanFile == "" {
+		m, err := newModuleFetcher(opts)
+		if err != nil {
+			return nil, err
+		}
+		s.modules = m
+	}
 	if len(opts.WorkerCommand) > 0 {
 		s.pool = newEvalPool(opts.WorkerCommand, opts.Limits, opts.Logger)
 		s.pool.warm()
@@ -234,6 +246,9 @@ func New(opts Options) (*Scanner, error) {
 func (s *Scanner) Close() error {
 	if s.pool != nil {
 		s.pool.close()
+	}
+	if s.modules != nil {
+		s.modules.close()
 	}
 	if s.cache != nil {
 		return s.cache.dir.Close()
@@ -611,7 +626,6 @@ func scanRoot(ctx context.Context, fsys *overlayFS, abs, root string, sources ma
 	loaded, err := trivyadapter.LoadRoot(ctx, fsys, root, sources, trivyadapter.LoadOptions{
 		TFVarsPaths:    res.varFiles,
 		ConfigFS:       os.DirFS("/"),
-		AllowDownloads: opts.AllowDownloads,
 		WorkingDir:     abs,
 		Logger:         opts.Logger,
 		Exprs:          exprs,

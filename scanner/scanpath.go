@@ -18,7 +18,7 @@ import (
 // pathScan is the scan of one directory, in named steps that run in
 // order (scanPath):
 //
-//	read → selectRoots → collect → prepareRoots → evaluate → merge → runRules → (Kubernetes)
+//	read → selectRoots → collect → prepareRoots → fetchModules → evaluate → merge → runRules → (Kubernetes)
 //
 // Each step reads what the ones before it filled in.
 type pathScan struct {
@@ -64,6 +64,7 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 	if err := ps.prepareRoots(); err != nil {
 		return nil, nil, nil, err
 	}
+	ps.fetchModules(ctx)
 	if err := ps.evaluate(ctx); err != nil {
 		return nil, nil, nil, err
 	}
@@ -216,7 +217,9 @@ func (ps *pathScan) evaluate(ctx context.Context) error {
 	switch {
 	case len(pending) == 0:
 		// Every root module came from the cache.
-	case s.pool != nil:
+	case s.pool != nil && !ps.ov.modules.active():
+		// (Fetched modules are outside the scanned directory, which is
+		// all a worker opens: those scan paths are evaluated here.)
 		err = s.evaluateInWorkers(ctx, ps.abs, pending, ps.ov, ps.proj.Sources, ps.exprs, opts, ps.engine, pendingResults)
 	default:
 		var engine func() (*trivyadapter.Engine, error)

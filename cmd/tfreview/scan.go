@@ -61,6 +61,7 @@ type optionFlags struct {
 	maxEvalTime         time.Duration
 	maxEvalMemoryMiB    int64
 	shard, cacheDir     string
+	moduleCache         string
 }
 
 // addOptionFlags registers the flags of optionFlags.
@@ -75,6 +76,7 @@ func addOptionFlags(fl *pflag.FlagSet, f *optionFlags) {
 	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directory globs not to scan")
 	fl.StringSliceVar(&f.skipFiles, "skip-files", nil, "file globs not to scan")
 	fl.BoolVar(&f.downloadModules, "download-modules", false, "download remote module sources (off: nothing is downloaded unless asked)")
+	fl.StringVar(&f.moduleCache, "module-cache", "", "where --download-modules keeps fetched modules for later runs (default: tfreview/modules under the user cache directory)")
 	fl.StringVar(&f.checksBundle, "checks-bundle", "", "directory of a newer Trivy checks bundle to use instead of the embedded checks")
 	fl.StringVar(&f.planFile, "plan", "", "check this plan (terraform show -json output) instead of evaluating the source; PATH is the source its findings are mapped to")
 	fl.StringVar(&f.k8sPSS, "k8s-pss", "", "Pod Security Standards level of the Kubernetes (KSV) pod checks: restricted (every check) or baseline (default restricted)")
@@ -354,6 +356,7 @@ func scanOptions(cmd *cobra.Command, f optionFlags, cfg *config.Config, args []s
 		VarFiles:            append(append([]string(nil), cfg.VarFiles...), f.varFiles...),
 		Vars:                vars,
 		AllowDownloads:      f.downloadModules,
+		ModuleCache:         f.moduleCache,
 		ChecksBundle:        f.checksBundle,
 		PlanFile:            f.planFile,
 		CustomChecks:        customChecks,

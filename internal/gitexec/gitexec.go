@@ -79,6 +79,65 @@ type Runner struct {
 	// runs on `git diff` against the work tree (clean) as on checkout
 	// (smudge).
 	noFilters []string
+	// transport, when set, lets this runner fetch (see NewFetcher).
+	transport *Transport
+}
+
+// Transport says which protocols a fetching runner may use: https and
+// ssh always; the others only when the caller allows them.
+type Transport struct {
+	// HTTP allows plain http (the caller checks the host is loopback:
+	// git's own redirects stay within the allowed protocols).
+	HTTP bool
+	// File allows file:// and local paths.
+	File bool
+}
+
+// remoteKept are the hardening settings a fetching runner does not pass:
+// it may use the user's own credential helpers and ssh command (from the
+// user's global configuration, never a scanned repository's: it runs in a
+// repository it created) and the transports Transport allows.
+var remoteKept = map[string]bool{
+	"credential.helper=":        true,
+	"core.sshCommand=false":     true,
+	"protocol.file.allow=never": true,
+}
+
+// NewFetcher returns a Runner for dir, a repository the caller created
+// (git init), that may fetch over t's protocols with the user's
+// credentials; everything else stays as hardened as New's.
+func NewFetcher(ctx context.Context, dir string, t Transport) (*Runner, error) {
+	r, err := New(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	r.transport = &t
+	return r, nil
+}
+
+// settings is the hardening this runner passes before every command.
+func (r *Runner) settings() []string {
+	if r.transport == nil {
+		return hardening
+	}
+	out := make([]string, 0, len(hardening)+8)
+	for i := 0; i < len(hardening); i++ {
+		if hardening[i] == "-c" && i+1 < len(hardening) && remoteKept[hardening[i+1]] {
+			i++
+			continue
+		}
+		out = append(out, hardening[i])
+	}
+	out = append(out, "-c", "protocol.https.allow=always", "-c", "protocol.ssh.allow=always")
+	if r.transport.HTTP {
+		out = append(out, "-c", "protocol.http.allow=always")
+	}
+	if r.transport.File {
+		out = append(out, "-c", "protocol.file.allow=always")
+	} else {
+		out = append(out, "-c", "protocol.file.allow=never")
+	}
+	return out
 }
 
 // New returns a Runner for dir. It reads the configuration once (a
@@ -133,8 +192,9 @@ func filterName(key string) (string, bool) {
 // Command is git args in r.Dir, hardened, with a cleaned environment.
 // The caller bounds it with ctx (Run adds r's timeout).
 func (r *Runner) Command(ctx context.Context, args ...string) *exec.Cmd {
-	full := make([]string, 0, len(hardening)+len(r.noFilters)+len(args)+2)
-	full = append(append(full, hardening...), r.noFilters...)
+	settings := r.settings()
+	full := make([]string, 0, len(settings)+len(r.noFilters)+len(args)+2)
+	full = append(append(full, settings...), r.noFilters...)
 	if len(args) > 0 && diffCommands[args[0]] {
 		// A diff driver's command or textconv program is configurable per
 		// name like a filter; these switches turn off every one of them.

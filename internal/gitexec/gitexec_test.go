@@ -251,3 +251,52 @@ func TestFilterName(t *testing.T) {
 		}
 	}
 }
+
+// TestFetcherTransportAndCredentials: a fetching runner may use the
+// protocols its Transport allows and no other, and keeps the user's
+// credential helpers (a plain Runner empties them), with hooks still off.
+func TestFetcherTransportAndCredentials(t *testing.T) {
+	src, _, _ := hostileRepo(t)
+	global := filepath.Join(t.TempDir(), "gitconfig")
+	write(t, global, "[credential]\n\thelper = store\n")
+	t.Setenv("GIT_CONFIG_GLOBAL", global)
+	ctx := context.Background()
+	newRepo := func() string {
+		dir := t.TempDir()
+		rawGit(t, dir, "init", "-q", "--bare")
+		return dir
+	}
+
+	closed, err := NewFetcher(ctx, newRepo(), Transport{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := closed.Run(ctx, "fetch", "-q", "file://"+src, "main"); err == nil || !strings.Contains(err.Error(), "not allowed") {
+		t.Errorf("file:// without Transport.File: err = %v", err)
+	}
+	open, err := NewFetcher(ctx, newRepo(), Transport{File: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open.Run(ctx, "fetch", "-q", "file://"+src, "main"); err != nil {
+		t.Errorf("file:// with Transport.File: %v", err)
+	}
+
+	helpers := func(r *Runner) []string {
+		out, _ := r.Run(ctx, "config", "--get-all", "credential.helper")
+		return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	}
+	if got := helpers(open); !slices.Equal(got, []string{"store"}) {
+		t.Errorf("fetcher's credential helpers = %q, want the user's", got)
+	}
+	plain, err := New(ctx, newRepo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := helpers(plain); got[len(got)-1] != "" {
+		t.Errorf("plain runner's credential helpers = %q, want them emptied", got)
+	}
+	if got, _ := open.Line(ctx, "config", "core.hooksPath"); got != "/dev/null" {
+		t.Errorf("fetcher's core.hooksPath = %q", got)
+	}
+}

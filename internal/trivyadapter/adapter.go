@@ -38,9 +38,6 @@ type LoadOptions struct {
 	TFVarsPaths []string
 	// ConfigFS is where TFVarsPaths are read from; the scanned FS if nil.
 	ConfigFS fs.FS
-	// AllowDownloads lets Trivy fetch remote module sources. Off by default:
-	// nothing is downloaded unless the user asks.
-	AllowDownloads bool
 	// WorkingDir is what path.cwd evaluates to.
 	WorkingDir string
 	// Logger receives Trivy's logs; discarded if nil.
@@ -97,7 +94,11 @@ func LoadRoot(ctx context.Context, fsys fs.FS, dir string, sources map[string][]
 	}
 	popts := []parser.Option{
 		parser.OptionStopOnHCLError(false),
-		parser.OptionWithDownloads(opts.AllowDownloads),
+		// Trivy never downloads (--download-modules is tfreview's own,
+		// presented as .terraform/modules) nor reads its shared cache
+		// under the system temporary directory, outside the scanned tree.
+		parser.OptionWithDownloads(false),
+		parser.OptionWithSkipCachedModules(true),
 		parser.OptionWithLogger(logger),
 		parser.OptionWithTFVarsPaths(varsPaths...),
 	}

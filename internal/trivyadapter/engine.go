@@ -137,7 +137,11 @@ func toFinding(r scan.Result) finding.Finding {
 		Provider:   string(rule.Provider),
 		Service:    rule.Service,
 		Range: finding.Range{
-			File:  rng.GetFilename(),
+			// The file's path in the scanned FS: GetFilename prefixes the
+			// files of a module from .terraform/modules with its source
+			// (registry.terraform.io/ns/name/aws/.terraform/modules/...),
+			// a path that exists nowhere.
+			File:  rng.GetLocalFilename(),
 			Start: finding.Position{Line: rng.GetStartLine(), Byte: -1},
 			End:   finding.Position{Line: rng.GetEndLine(), Byte: -1},
 		},
@@ -163,7 +167,7 @@ func locate(r scan.Result) (address, attrPath string, calls []finding.CallSite) 
 			modules = append(modules, pref)
 			pr := p.Range()
 			moduleRanges = append(moduleRanges, finding.Range{
-				File:  pr.GetFilename(),
+				File:  pr.GetLocalFilename(),
 				Start: finding.Position{Line: pr.GetStartLine(), Byte: -1},
 				End:   finding.Position{Line: pr.GetEndLine(), Byte: -1},
 			})
