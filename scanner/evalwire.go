@@ -33,11 +33,14 @@ type evalRequest struct {
 // evalTree is what a worker needs to evaluate root modules of one scan
 // path as scanPath would in this process.
 type evalTree struct {
-	Gen            int // tells trees apart within one pool
-	Abs            string
-	Hidden         []string              // files the overlay hides
-	Edits          map[string][]wireEdit // the overlay's edits, in original coordinates
-	Sources        map[string][]byte
+	Gen     int // tells trees apart within one pool
+	Abs     string
+	Hidden  []string              // files the overlay hides
+	Edits   map[string][]wireEdit // the overlay's edits, in original coordinates
+	Sources map[string][]byte
+	// Modules are the fetched remote modules (--download-modules), nil
+	// when none.
+	Modules        *wireModules
 	AllowDownloads bool
 	// Engine is nil when Trivy's checks do not run.
 	Engine         *trivyadapter.EngineOptions

@@ -158,17 +158,21 @@ func serveEvaluations(in io.Reader, out io.Writer) error {
 // evalWorker is the state of one worker process: the tree it evaluates
 // root modules of, and the compiled checks.
 type evalWorker struct {
-	engines *engineCache
-	tree    *evalTree
-	root    *os.Root
-	fsys    *overlayFS
+	engines      *engineCache
+	tree         *evalTree
+	root         *os.Root
+	fsys         *overlayFS
+	closeModules func()
 }
 
 func (w *evalWorker) closeTree() {
 	if w.root != nil {
 		w.root.Close()
 	}
-	w.root, w.fsys, w.tree = nil, nil, nil
+	if w.closeModules != nil {
+		w.closeModules()
+	}
+	w.root, w.fsys, w.tree, w.closeModules = nil, nil, nil, nil
 }
 
 // setTree rebuilds the scan's view of the files and starts compiling the
@@ -191,6 +195,13 @@ func (w *evalWorker) setTree(t *evalTree) evalReply {
 	}
 	ov.seal()
 	w.root, w.fsys, w.tree = root, ov, t
+	if t.Modules != nil {
+		view, closeModules, err := moduleViewFromWire(t.Modules)
+		if err != nil {
+			return evalReply{Err: err.Error()}
+		}
+		ov.modules, w.closeModules = view, closeModules
+	}
 	if t.Engine != nil {
 		// A compile error is the first job's.
 		go func(opts trivyadapter.EngineOptions) { _, _ = w.engines.get(opts) }(*t.Engine)

@@ -46,6 +46,7 @@ type moduleFetcher struct {
 // scanned tree's (those over one are hidden from Trivy).
 type modulePackage struct {
 	key  string
+	dir  string // in the module cache
 	root *os.Root
 	set  *fileSet
 	err  error
@@ -84,7 +85,7 @@ func (m *moduleFetcher) open(mod modfetch.Module) *modulePackage {
 	if p, ok := m.pkgs[mod.Dir]; ok {
 		return p
 	}
-	p := &modulePackage{key: mod.Key}
+	p := &modulePackage{key: mod.Key, dir: mod.Dir}
 	m.pkgs[mod.Dir] = p
 	if p.root, p.err = os.OpenRoot(mod.Dir); p.err != nil {
 		return p
@@ -366,4 +367,70 @@ func (w *moduleWalk) walkPackage(pkg *modulePackage, mount, dir, prefix, pkgSour
 			w.remote(key, src, version, at, depth)
 		}
 	}
+}
+
+// wireModules is a moduleView for an evaluation worker: the modules.json
+// files and, for each mount, the package's directory in the module cache
+// and the files of it tfreview did not read.
+type wireModules struct {
+	Files  map[string][]byte
+	Mounts map[string]wirePackage
+}
+
+type wirePackage struct {
+	Key    string
+	Dir    string
+	Hidden []string
+}
+
+// wire is the view for a worker; nil when no root module has a fetched
+// module.
+func (v *moduleView) wire() *wireModules {
+	if !v.active() {
+		return nil
+	}
+	w := &wireModules{Files: v.files, Mounts: map[string]wirePackage{}}
+	for at, pkg := range v.mounts {
+		wp := wirePackage{Key: pkg.key, Dir: pkg.dir}
+		for name := range pkg.set.hidden {
+			wp.Hidden = append(wp.Hidden, name)
+		}
+		for name, f := range pkg.set.files {
+			if f.Rejected {
+				wp.Hidden = append(wp.Hidden, name)
+			}
+		}
+		slices.Sort(wp.Hidden)
+		w.Mounts[at] = wp
+	}
+	return w
+}
+
+// moduleViewFromWire opens the packages of w (in the worker); close
+// closes them.
+func moduleViewFromWire(w *wireModules) (v *moduleView, close func(), err error) {
+	v = &moduleView{files: w.Files, mounts: map[string]*modulePackage{}}
+	opened := map[string]*modulePackage{}
+	close = func() {
+		for _, p := range opened {
+			p.root.Close()
+		}
+	}
+	for at, wp := range w.Mounts {
+		p, ok := opened[wp.Dir]
+		if !ok {
+			root, err := os.OpenRoot(wp.Dir)
+			if err != nil {
+				close()
+				return nil, nil, fmt.Errorf("open fetched module %s: %w", wp.Key, err)
+			}
+			p = &modulePackage{key: wp.Key, dir: wp.Dir, root: root, set: &fileSet{hidden: map[string]bool{}, files: map[string]*sourceFile{}}}
+			for _, name := range wp.Hidden {
+				p.set.hidden[name] = true
+			}
+			opened[wp.Dir] = p
+		}
+		v.mounts[at] = p
+	}
+	return v, close, nil
 }

@@ -574,7 +574,7 @@ func logLevel(ctx context.Context, logger *slog.Logger) slog.Level {
 // and fills results as scanRootWithin does.
 func (s *Scanner) evaluateInWorkers(ctx context.Context, abs string, roots []string, ov *overlayFS, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, eopts *trivyadapter.EngineOptions, results []rootResult) error {
 	tree := &evalTree{Abs: abs, Hidden: slices.Sorted(maps.Keys(ov.hidden)), Edits: map[string][]wireEdit{}, Sources: sources,
-		AllowDownloads: opts.AllowDownloads, Engine: eopts, Checks: opts.Checks, DisabledChecks: opts.DisabledChecks, Vars: opts.Vars,
+		Modules: ov.modules.wire(), AllowDownloads: opts.AllowDownloads, Engine: eopts, Checks: opts.Checks, DisabledChecks: opts.DisabledChecks, Vars: opts.Vars,
 		LogLevel: logLevel(ctx, opts.Logger)}
 	for file, edits := range ov.edits {
 		for _, e := range edits {

@@ -217,9 +217,7 @@ func (ps *pathScan) evaluate(ctx context.Context) error {
 	switch {
 	case len(pending) == 0:
 		// Every root module came from the cache.
-	case s.pool != nil && !ps.ov.modules.active():
-		// (Fetched modules are outside the scanned directory, which is
-		// all a worker opens: those scan paths are evaluated here.)
+	case s.pool != nil:
 		err = s.evaluateInWorkers(ctx, ps.abs, pending, ps.ov, ps.proj.Sources, ps.exprs, opts, ps.engine, pendingResults)
 	default:
 		var engine func() (*trivyadapter.Engine, error)
