@@ -96,10 +96,19 @@ type actionRun struct {
 // directory, with the Actions environment and the token in GITHUB_TOKEN.
 func runAsAction(t *testing.T, ws string, env map[string]string, args ...string) actionRun {
 	t.Helper()
-	tmp := t.TempDir()
+	r, err := runAction(tfreviewBinary(t), t.TempDir(), ws, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// runAction is runAsAction for a goroutine of a test: bin is the binary,
+// tmp a directory for the step summary and outputs.
+func runAction(bin, tmp, ws string, env map[string]string, args ...string) (actionRun, error) {
 	summary, output := filepath.Join(tmp, "summary.md"), filepath.Join(tmp, "output")
 	event, _ := filepath.Abs(filepath.Join("..", "..", "reporters", "github", "testdata", "pull_request_event.json"))
-	cmd := exec.Command(tfreviewBinary(t), args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = filepath.Join(ws, "infra")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GITHUB_") && !strings.HasPrefix(kv, "REVIEWDOG_") {
@@ -134,14 +143,16 @@ func runAsAction(t *testing.T, ws string, env map[string]string, args ...string)
 	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatal(err)
+		return actionRun{}, err
 	}
 	s, _ := os.ReadFile(summary)
 	o, _ := os.ReadFile(output)
-	return actionRun{stdout.String(), stderr.String(), code, string(s), string(o)}
+	return actionRun{stdout.String(), stderr.String(), code, string(s), string(o)}, nil
 }
 
 func TestActionEndToEnd(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
