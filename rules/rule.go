@@ -104,7 +104,7 @@ type Pass struct {
 // Report records an issue.
 func (p *Pass) Report(i Issue) { p.issues = append(p.issues, i) }
 
-// Reportf records an issue at the attribute's expression.
+// ReportAttr records an issue at the attribute's expression.
 func (p *Pass) ReportAttr(a *tfmodel.Attribute, msg string, fix *finding.Fix, noFix string) {
 	p.Report(Issue{Block: a.Block, Range: a.ExprRange, AttributePath: a.Path(), Message: msg, Fix: fix, NoFixReason: noFix})
 }

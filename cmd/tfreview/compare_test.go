@@ -68,6 +68,8 @@ func parseJSON(t *testing.T, out string) jsonOut {
 // not move when a built-in check is added.
 
 func TestBaselineCommand(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"main.tf": cliQueue + "\n" + cliTopic})
 	file := filepath.Join(dir, ".tfreview-baseline.json")

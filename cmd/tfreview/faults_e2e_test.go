@@ -48,59 +48,86 @@ func TestGitHubFaults(t *testing.T) {
 		{name: "slow read past the timeout is retried", slow: map[string]int{prDiff: 1}, want: exitFindings, reviewPosts: 1, created: 1},
 		{name: "slow write past the timeout is not retried", slow: map[string]int{reviews: 1}, want: exitNotReported, reviewPosts: 1, created: 1},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			ws, prDiff := prWorkspace(t)
-			gh := githubtest.NewServer(t, e2eToken)
-			gh.Diff = prDiff
-			if c.setup != nil {
-				c.setup(gh)
+	// The cases run at once (most of their time is the client's backoff
+	// and timeouts), then each is checked in its own subtest.
+	type faultRun struct {
+		r             actionRun
+		err           error
+		gh            *githubtest.Server
+		ws            string
+		slowN, gaveUp int
+	}
+	runs := make([]*faultRun, len(cases))
+	var wg sync.WaitGroup
+	// Four at a time: each answer must still beat --github-timeout.
+	slots := make(chan struct{}, 4)
+	for i, c := range cases {
+		fr := &faultRun{}
+		runs[i] = fr
+		ws, prDiff := prWorkspace(t)
+		fr.ws = ws
+		gh := githubtest.NewServer(t, e2eToken)
+		fr.gh = gh
+		gh.Diff = prDiff
+		if c.setup != nil {
+			c.setup(gh)
+		}
+		var mu sync.Mutex
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			route := r.Method + " " + strings.TrimPrefix(r.URL.Path, gh.Prefix)
+			mu.Lock()
+			slow := c.slow[route] > 0
+			if slow {
+				c.slow[route]--
 			}
-			var bodies []string
-			var mu sync.Mutex
-			slowN, gaveUp := 0, 0
-			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				route := r.Method + " " + strings.TrimPrefix(r.URL.Path, gh.Prefix)
-				mu.Lock()
-				slow := c.slow[route] > 0
-				if slow {
-					c.slow[route]--
-				}
-				mu.Unlock()
-				if slow {
-					// Answer late, as a slow GitHub would, after the
-					// client gave up (it closes the connection, which the
-					// server notices once the body has been read).
-					body, _ := io.ReadAll(r.Body)
-					r.Body = io.NopCloser(bytes.NewReader(body))
-					select {
-					case <-r.Context().Done():
-						mu.Lock()
-						gaveUp++
-						mu.Unlock()
-					case <-time.After(5 * time.Second):
-					}
+			mu.Unlock()
+			if slow {
+				// Answer late, as a slow GitHub would, after the
+				// client gave up (it closes the connection, which the
+				// server notices once the body has been read).
+				body, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				select {
+				case <-r.Context().Done():
 					mu.Lock()
-					slowN++
+					fr.gaveUp++
 					mu.Unlock()
+				case <-time.After(5 * time.Second):
 				}
-				if body, ok := c.override[r.Method+" "+strings.TrimPrefix(r.URL.Path, gh.Prefix)]; ok {
-					w.Header().Set("Content-Type", "application/json")
-					_, _ = w.Write([]byte(body))
-					return
-				}
-				gh.ServeHTTP(w, r)
-			}))
-			defer front.Close()
-			env := map[string]string{"GITHUB_API_URL": front.URL + gh.Prefix, "GITHUB_TOKEN": e2eToken}
-			r := runAsAction(t, ws, env, "scan", ".", "--debug", "--reporter", "github-pr-review", "--pr-comment", "--github-timeout", "500ms",
+				mu.Lock()
+				fr.slowN++
+				mu.Unlock()
+			}
+			if body, ok := c.override[route]; ok {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(body))
+				return
+			}
+			gh.ServeHTTP(w, r)
+		}))
+		env := map[string]string{"GITHUB_API_URL": front.URL + gh.Prefix, "GITHUB_TOKEN": e2eToken}
+		bin, tmp := tfreviewBinary(t), t.TempDir()
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			fr.r, fr.err = runAction(bin, tmp, ws, env, "scan", ".", "--debug", "--reporter", "github-pr-review", "--pr-comment", "--github-timeout", "500ms",
 				"--format", "sarif", "--output", "out.sarif", "--format", "json", "--output", "out.json")
+			front.Close() // waits for the slow handlers
+		})
+	}
+	wg.Wait()
+	for i, c := range cases {
+		fr := runs[i]
+		t.Run(c.name, func(t *testing.T) {
+			r, gh, ws := fr.r, fr.gh, fr.ws
+			if fr.err != nil {
+				t.Fatal(fr.err)
+			}
 			if r.code != c.want {
 				t.Fatalf("exit %d, want %d\nstderr:\n%s", r.code, c.want, r.stderr)
 			}
-			front.Close() // waits for the slow handlers
-			if slowN != gaveUp {
-				t.Errorf("%d slow requests, the client gave up on %d: --github-timeout not applied", slowN, gaveUp)
+			if fr.slowN != fr.gaveUp {
+				t.Errorf("%d slow requests, the client gave up on %d: --github-timeout not applied", fr.slowN, fr.gaveUp)
 			}
 			if n := len(gh.RequestsTo("POST", "/pulls/285/reviews")); n != c.reviewPosts {
 				t.Errorf("%d review POSTs, want %d (%d created): a retry must not post twice", n, c.reviewPosts, c.created)
@@ -116,6 +143,7 @@ func TestGitHubFaults(t *testing.T) {
 			if err != nil || !strings.Contains(string(sarif), "AWS-0096") {
 				t.Errorf("SARIF output missing: %v", err)
 			}
+			var bodies []string
 			for _, req := range gh.Requests {
 				bodies = append(bodies, string(req.Body))
 			}

@@ -64,7 +64,9 @@ it exits 1 when fixes are pending and 0 when there are none.`,
 
 // runFix fixes the paths of opts on a copy of their Terraform files (so a
 // dry run and a real run take the same path and nothing is written until
-// every pass is done), then writes back or prints what changed.
+// every pass is done), then writes back or prints what changed. Its steps:
+// stage the copy, run the fix loop over it with the selection of --check
+// and --fix-class, write back (or diff), report.
 // It returns how many files the fixes change.
 func runFix(ctx context.Context, opts scanner.Options, only []string, classes map[string]bool, dryRun bool, stdout, stderr io.Writer) (int, error) {
 	work, err := os.MkdirTemp("", "tfreview-fix-")
@@ -72,14 +74,9 @@ func runFix(ctx context.Context, opts scanner.Options, only []string, classes ma
 		return 0, err
 	}
 	defer os.RemoveAll(work)
-	paths := opts.Paths
-	var workPaths []string
-	for i, p := range paths {
-		dst := filepath.Join(work, fmt.Sprint(i))
-		if err := copyTerraform(p, dst); err != nil {
-			return 0, fmt.Errorf("fix %s: %w", p, err)
-		}
-		workPaths = append(workPaths, dst)
+	workPaths, err := stageTerraform(opts.Paths, work)
+	if err != nil {
+		return 0, err
 	}
 	scanOpts := opts
 	scanOpts.Paths, scanOpts.BaseDir = workPaths, work
@@ -87,15 +84,13 @@ func runFix(ctx context.Context, opts scanner.Options, only []string, classes ma
 		Dir:          work,
 		Scan:         func(ctx context.Context) (finding.Report, error) { return scanner.Scan(ctx, scanOpts) },
 		ParseErrorID: scanner.ParseRuleID,
-	}
-	loop.Select = func(f finding.Finding) bool {
-		return classes[rules.FixClass(f.RuleID)] && (len(only) == 0 || slices.ContainsFunc(only, f.HasID))
+		Select:       fixSelection(only, classes),
 	}
 	res, err := loop.Run(ctx)
 	if err != nil {
 		return 0, err
 	}
-	changed, err := writeBack(paths, work, dryRun, stdout)
+	changed, err := writeBack(opts.Paths, work, dryRun, stdout)
 	if err != nil {
 		return changed, err
 	}
@@ -105,6 +100,28 @@ func runFix(ctx context.Context, opts scanner.Options, only []string, classes ma
 	}
 	fmt.Fprintf(stderr, "tfreview fix: %s %d fix(es) in %d file(s)\n", verb, res.Applied, changed)
 	return changed, nil
+}
+
+// stageTerraform copies the Terraform files of each path into work/<i>
+// (the layout writeBack reads) and returns those copies' paths.
+func stageTerraform(paths []string, work string) ([]string, error) {
+	var staged []string
+	for i, p := range paths {
+		dst := filepath.Join(work, fmt.Sprint(i))
+		if err := copyTerraform(p, dst); err != nil {
+			return nil, fmt.Errorf("fix %s: %w", p, err)
+		}
+		staged = append(staged, dst)
+	}
+	return staged, nil
+}
+
+// fixSelection is which findings fix applies: a fix class asked for
+// (--fix-class) and, with --check, one of those checks by ID or alias.
+func fixSelection(only []string, classes map[string]bool) func(finding.Finding) bool {
+	return func(f finding.Finding) bool {
+		return classes[rules.FixClass(f.RuleID)] && (len(only) == 0 || slices.ContainsFunc(only, f.HasID))
+	}
 }
 
 // fixClassSet reads --fix-class.

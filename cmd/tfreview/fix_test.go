@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/tfreview/tfreview/config"
+	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/rules"
 )
 
 func copyDir(t *testing.T, src string) string {
@@ -140,5 +142,35 @@ func TestFixUsesTheScanConfig(t *testing.T) {
 	}
 	if strings.Contains(out, "examples") {
 		t.Errorf("skip_dirs: examples/ was fixed anyway:\n%s", out)
+	}
+}
+
+// TestFixSelection: fix applies a finding when its check's fix class was
+// asked for and, with --check, when the finding is one of those checks,
+// named by ID or any alias, in any case.
+func TestFixSelection(t *testing.T) {
+	acl := finding.Finding{RuleID: "AWS-0086", Aliases: []string{"AVD-AWS-0086", "aws-s3-block-public-acls"}} // safe
+	kms := finding.Finding{RuleID: "AWS-0079"}                                                                // billable: a new KMS key
+	for _, tc := range []struct {
+		name     string
+		only     []string
+		classes  []string
+		acl, kms bool
+	}{
+		{"default class", nil, []string{rules.FixClassSafe}, true, false},
+		{"billable asked for", nil, []string{rules.FixClassSafe, rules.FixClassBillable}, true, true},
+		{"--check by alias", []string{"avd-aws-0086"}, []string{rules.FixClassSafe, rules.FixClassBillable}, true, false},
+		{"--check by slug", []string{"aws-s3-block-public-acls"}, []string{rules.FixClassSafe}, true, false},
+		{"--check of a class not asked for", []string{"AWS-0079"}, []string{rules.FixClassSafe}, false, false},
+		{"--check of another check", []string{"AWS-0079"}, []string{rules.FixClassBillable, rules.FixClassSafe}, false, true},
+	} {
+		classes, err := fixClassSet(tc.classes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sel := fixSelection(tc.only, classes)
+		if sel(acl) != tc.acl || sel(kms) != tc.kms {
+			t.Errorf("%s: AWS-0086 %v, AWS-0079 %v; want %v, %v", tc.name, sel(acl), sel(kms), tc.acl, tc.kms)
+		}
 	}
 }

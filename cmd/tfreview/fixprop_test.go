@@ -21,6 +21,8 @@ import (
 // module): for every check with a fixer, fixing each bad example makes the
 // check pass, adds no new finding, and leaves HCL that parses.
 func TestTrivyFixesOnTrivyExamples(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aquasecurity/trivy-checks").Output()
 	if err != nil {
 		t.Fatalf("locate trivy-checks: %v", err)

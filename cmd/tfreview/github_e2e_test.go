@@ -24,23 +24,31 @@ var (
 	buildErr  error
 )
 
-// tfreviewBinary builds the CLI with the command CI and the Action use.
+// cliName is the name under which the test binary runs as the CLI.
+const cliName = "tfreview"
+
+// tfreviewBinary is the CLI as a process: this test binary, linked as
+// tfreview in a temporary directory, which TestMain runs as main does
+// (main's code, no 100 MB second build; the evaluation workers it starts
+// are this binary too, as in every in-process test).
 func tfreviewBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		exe, err := os.Executable()
+		if err != nil {
+			buildErr = err
+			return
+		}
 		dir, err := os.MkdirTemp("", "tfreview-e2e")
 		if err != nil {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "tfreview")
-		out, err := exec.Command("go", "build", "-trimpath", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
+		binPath = filepath.Join(dir, cliName)
+		buildErr = os.Symlink(exe, binPath)
 	})
 	if buildErr != nil {
-		t.Fatalf("go build: %v", buildErr)
+		t.Fatalf("tfreview binary: %v", buildErr)
 	}
 	return binPath
 }
@@ -96,10 +104,19 @@ type actionRun struct {
 // directory, with the Actions environment and the token in GITHUB_TOKEN.
 func runAsAction(t *testing.T, ws string, env map[string]string, args ...string) actionRun {
 	t.Helper()
-	tmp := t.TempDir()
+	r, err := runAction(tfreviewBinary(t), t.TempDir(), ws, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// runAction is runAsAction for a goroutine of a test: bin is the binary,
+// tmp a directory for the step summary and outputs.
+func runAction(bin, tmp, ws string, env map[string]string, args ...string) (actionRun, error) {
 	summary, output := filepath.Join(tmp, "summary.md"), filepath.Join(tmp, "output")
 	event, _ := filepath.Abs(filepath.Join("..", "..", "reporters", "github", "testdata", "pull_request_event.json"))
-	cmd := exec.Command(tfreviewBinary(t), args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = filepath.Join(ws, "infra")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GITHUB_") && !strings.HasPrefix(kv, "REVIEWDOG_") {
@@ -134,16 +151,18 @@ func runAsAction(t *testing.T, ws string, env map[string]string, args ...string)
 	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatal(err)
+		return actionRun{}, err
 	}
 	s, _ := os.ReadFile(summary)
 	o, _ := os.ReadFile(output)
-	return actionRun{stdout.String(), stderr.String(), code, string(s), string(o)}
+	return actionRun{stdout.String(), stderr.String(), code, string(s), string(o)}, nil
 }
 
 func TestActionEndToEnd(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("runs the CLI as a process against a GitHub stand-in")
 	}
 	ws, prDiff := prWorkspace(t)
 	gh := githubtest.NewServer(t, e2eToken)

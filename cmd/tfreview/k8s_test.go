@@ -12,6 +12,8 @@ import (
 // the baseline ones (KSV-0017, privileged); an unknown level is an error.
 // KSV findings reach the SARIF and text outputs with their YAML file.
 func TestK8sPSSFlagAndConfig(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	fixture := "../../testdata/kubernetes"
 	_, def, _ := runCLI(t, "scan", fixture, "--format", "json")
 	if !strings.Contains(def, `"KSV-0011"`) || !strings.Contains(def, `"KSV-0017"`) {

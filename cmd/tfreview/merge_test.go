@@ -59,14 +59,15 @@ func readComparable(t *testing.T, file string) comparableReport {
 // file that does not parse outside every root module and one inside a
 // shared module's directory.
 func TestShardMergeEqualsSingleScan(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	corpus := genCorpus(t, "roots-10")
 	os.MkdirAll(filepath.Join(corpus, "orphan"), 0o755)
 	os.WriteFile(filepath.Join(corpus, "orphan", "broken.tfvars"), []byte("x = = 1\n"), 0o644)
 	os.WriteFile(filepath.Join(corpus, "modules", "service", "broken.tf"), []byte("resource \"x\" {\n"), 0o644)
-	t.Chdir(corpus)
 	out := t.TempDir()
 	single := filepath.Join(out, "single.json")
-	if code, _, stderr := runCLI(t, "scan", ".", "--show-ignored", "--format", "json", "--output", single); code == exitError || code == exitNotReported {
+	if code, _, stderr := runCLI(t, "scan", corpus, "--show-ignored", "--format", "json", "--output", single); code == exitError || code == exitNotReported {
 		t.Fatalf("scan: exit %d: %s", code, stderr)
 	}
 	want := readComparable(t, single)
@@ -77,7 +78,7 @@ func TestShardMergeEqualsSingleScan(t *testing.T) {
 		var shards []string
 		for k := 1; k <= n; k++ {
 			f := filepath.Join(out, fmt.Sprintf("n%d-shard%d.json", n, k))
-			if code, _, stderr := runCLI(t, "scan", ".", "--shard", fmt.Sprintf("%d/%d", k, n), "--show-ignored", "--format", "json", "--output", f); code == exitError || code == exitNotReported {
+			if code, _, stderr := runCLI(t, "scan", corpus, "--shard", fmt.Sprintf("%d/%d", k, n), "--show-ignored", "--format", "json", "--output", f); code == exitError || code == exitNotReported {
 				t.Fatalf("shard %d/%d: exit %d: %s", k, n, code, stderr)
 			}
 			shards = append(shards, f)

@@ -16,6 +16,8 @@ import (
 // Terraform tree that asks for a remote module, an external program and a
 // provisioner. Nothing may connect and nothing may run.
 func TestBinaryMakesNoConnections(t *testing.T) {
+	// Slow and independent: runs beside the other slow tests.
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}

@@ -16,7 +16,7 @@ import (
 // job's review comments nor overwrite its summary comment.
 func TestToolNameKeepsTwoJobsApart(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("runs the CLI as a process against a GitHub stand-in")
 	}
 	ws, prDiff := prWorkspace(t)
 	gh := githubtest.NewServer(t, e2eToken)
@@ -62,7 +62,7 @@ func TestToolNameKeepsTwoJobsApart(t *testing.T) {
 
 func TestToolNameIsValidated(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("runs the CLI as a process against a GitHub stand-in")
 	}
 	ws, _ := prWorkspace(t)
 	r := runAsAction(t, ws, nil, "scan", ".", "--reporter", "github-annotations", "--tool-name", "x -->\n<img>")
@@ -77,7 +77,7 @@ func TestAPIUnreachableKeepsFindingsInTheJobSummary(t *testing.T) {
 	// Slow and independent: runs beside the other slow tests.
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("runs the CLI as a process against a GitHub stand-in")
 	}
 	ws, _ := prWorkspace(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")

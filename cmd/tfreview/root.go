@@ -24,7 +24,7 @@ const (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// exitError carries an exit code through cobra.
+// codeError carries an exit code through cobra to run.
 type codeError struct {
 	code int
 	err  error

@@ -1,21 +1,19 @@
 package github
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	gh "github.com/google/go-github/v91/github"
 
+	"github.com/tfreview/tfreview/internal/httpretry"
 	"github.com/tfreview/tfreview/internal/loopback"
 	"github.com/tfreview/tfreview/reporters/review"
 )
@@ -24,11 +22,6 @@ const (
 	defaultTimeout      = 30 * time.Second
 	defaultMaxRetries   = 3
 	defaultMaxRetryWait = 60 * time.Second
-	// GitHub: "If you exceed a secondary rate limit ... If the retry-after
-	// response header is not present, ... wait for at least one minute
-	// before retrying."
-	// https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
-	secondaryRateLimitWait = 60 * time.Second
 )
 
 // tokenFrom picks the token: the explicit option, then GITHUB_TOKEN, then
@@ -88,21 +81,9 @@ func newClient(o ClientOptions, env func(string) string, token string, sleep fun
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
-	rt := &retryTransport{
-		base:       inner,
-		timeout:    cmp.Or(o.Timeout, defaultTimeout),
-		maxRetries: o.MaxRetries,
-		maxWait:    cmp.Or(o.MaxRetryWait, defaultMaxRetryWait),
-		sleep:      sleep,
-	}
-	if rt.maxRetries == 0 {
-		rt.maxRetries = defaultMaxRetries
-	}
-	if rt.maxRetries < 0 {
-		rt.maxRetries = 0
-	}
+	rt := &httpretry.Transport{Base: inner, Policy: retryPolicy(o), Sleep: sleep}
 	hc.Transport = &tokenTransport{base: rt, origin: origin(base), token: token}
-	hc.Timeout = 0 // per attempt, in retryTransport
+	hc.Timeout = 0 // per attempt, in the retry policy
 	hc.CheckRedirect = sameOriginRedirects(origin(base))
 	// One URL for the API and uploads, so one origin receives the token.
 	bs := base.String()
@@ -110,9 +91,29 @@ func newClient(o ClientOptions, env func(string) string, token string, sleep fun
 		gh.WithHTTPClient(hc),
 		gh.WithURLs(&bs, &bs),
 		gh.WithUserAgent("tfreview"),
-		// Rate limits are handled (bounded) by retryTransport.
+		// Rate limits are handled (bounded) by the retry policy.
 		gh.WithDisableRateLimitCheck(),
 	)
+}
+
+// retryPolicy retries bounded times: on secondary rate limits (403/429
+// with Retry-After, or saying so), on primary rate limits that reset soon,
+// and, for requests that are safe to repeat, on 5xx and network errors. A
+// POST that reached GitHub is not repeated on 5xx: it may have been applied,
+// and a second review would duplicate every comment.
+func retryPolicy(o ClientOptions) httpretry.Policy {
+	p := httpretry.Policy{
+		MaxRetries:     o.MaxRetries,
+		MaxWait:        cmp.Or(o.MaxRetryWait, defaultMaxRetryWait),
+		AttemptTimeout: cmp.Or(o.Timeout, defaultTimeout),
+		RateLimit:      httpretry.GitHubRateLimit,
+		ServerErrors:   true,
+	}
+	if p.MaxRetries == 0 {
+		p.MaxRetries = defaultMaxRetries
+	}
+	p.MaxRetries = max(p.MaxRetries, 0)
+	return p
 }
 
 // origin is scheme://host:port, with the scheme's default port made
@@ -158,133 +159,6 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Header.Del("Authorization")
 	}
 	return t.base.RoundTrip(r)
-}
-
-// retryTransport retries bounded times: on secondary rate limits (403/429
-// with Retry-After, or saying so), on primary rate limits that reset soon,
-// and — for requests that are safe to repeat — on 5xx and network errors. A
-// POST that reached GitHub is not repeated on 5xx: it may have been applied,
-// and a second review would duplicate every comment.
-type retryTransport struct {
-	base       http.RoundTripper
-	timeout    time.Duration
-	maxRetries int
-	maxWait    time.Duration
-	sleep      func(context.Context, time.Duration) error
-}
-
-func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	for attempt := 0; ; attempt++ {
-		r := req
-		if attempt > 0 {
-			r = req.Clone(req.Context())
-			if req.Body != nil && req.GetBody != nil {
-				body, err := req.GetBody()
-				if err != nil {
-					return nil, err
-				}
-				r.Body = body
-			}
-		}
-		ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
-		resp, err := t.base.RoundTrip(r.WithContext(ctx))
-		if err != nil {
-			cancel()
-		} else {
-			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-		}
-		wait, retry := t.shouldRetry(req, resp, err, attempt)
-		if !retry || attempt >= t.maxRetries || (req.Body != nil && req.GetBody == nil) {
-			return resp, err
-		}
-		if resp != nil {
-			// Drained so the connection can be reused; the response is
-			// dropped for the retry, so a failing Close changes nothing.
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-			_ = resp.Body.Close()
-		}
-		if err := t.sleep(req.Context(), wait); err != nil {
-			return nil, err
-		}
-	}
-}
-
-func (t *retryTransport) shouldRetry(req *http.Request, resp *http.Response, err error, attempt int) (time.Duration, bool) {
-	backoff := time.Second << attempt
-	idempotent := req.Method != http.MethodPost
-	if err != nil {
-		if req.Context().Err() != nil {
-			return 0, false // the caller gave up
-		}
-		return backoff, idempotent
-	}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden:
-		if d, ok := retryAfter(resp.Header); ok {
-			return d, d <= t.maxWait
-		}
-		if resp.Header.Get("X-RateLimit-Remaining") == "0" {
-			reset, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
-			if err != nil {
-				return 0, false
-			}
-			d := time.Until(time.Unix(reset, 0)) + time.Second
-			return d, d <= t.maxWait
-		}
-		if resp.StatusCode == http.StatusTooManyRequests || bodySays(resp, "secondary rate limit") {
-			return secondaryRateLimitWait, secondaryRateLimitWait <= t.maxWait
-		}
-		return 0, false // a real permission error: do not retry
-	case resp.StatusCode >= 500:
-		return backoff, idempotent
-	}
-	return 0, false
-}
-
-func retryAfter(h http.Header) (time.Duration, bool) {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		return time.Duration(s) * time.Second, true
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		return max(time.Until(at), 0), true
-	}
-	return 0, false
-}
-
-// bodySays peeks at the response body and puts it back.
-func bodySays(resp *http.Response, s string) bool {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
-	return bytes.Contains(bytes.ToLower(b), []byte(s))
-}
-
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c *cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
-	return err
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // apiError turns a go-github error into a review.Error that names the

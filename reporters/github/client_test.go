@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tfreview/tfreview/internal/httpretry"
 )
 
 type scripted struct {
@@ -54,8 +56,8 @@ func TestRetryTransport(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &scripted{resps: tc.resps}
 			var waits []time.Duration
-			rt := &retryTransport{base: s, timeout: time.Second, maxRetries: 3, maxWait: time.Minute,
-				sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
+			rt := &httpretry.Transport{Base: s, Policy: retryPolicy(ClientOptions{Timeout: time.Second, MaxRetries: 3, MaxRetryWait: time.Minute}),
+				Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
 			req, _ := http.NewRequest(tc.method, "https://api.github.com/x", strings.NewReader(`{"a":1}`))
 			resp, err := rt.RoundTrip(req)
 			if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/reviewdog/reviewdog/filter"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/httpretry"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 
@@ -179,7 +180,7 @@ func newReporter(kind string, o Options, ro ReviewOptions) (*Reporter, error) {
 	if !toolNameRE.MatchString(o.ToolName) {
 		return nil, fmt.Errorf("tool name %q: want 1-64 letters, digits, spaces and . _ / : - (it names the check run and keys our comments)", o.ToolName)
 	}
-	return &Reporter{kind: kind, opts: o, reviewOpts: ro, mode: mode, sleep: sleepCtx, now: time.Now}, nil
+	return &Reporter{kind: kind, opts: o, reviewOpts: ro, mode: mode, sleep: httpretry.Sleep, now: time.Now}, nil
 }
 
 // run is the state of one Report call.

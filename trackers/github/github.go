@@ -19,6 +19,7 @@ import (
 	gh "github.com/google/go-github/v91/github"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/httpretry"
 	"github.com/tfreview/tfreview/internal/loopback"
 	"github.com/tfreview/tfreview/lifecycle"
 )
@@ -34,14 +35,18 @@ const (
 	// maxBody is GitHub's limit on an issue body (65,536 characters),
 	// with room for the marker.
 	maxBody = 60000
-	// maxRetries bounds retries on rate limits; maxWait is the longest
-	// wait accepted before giving up (the run then exits 3).
-	maxRetries = 3
-	maxWait    = 90 * time.Second
-	// secondaryWait is GitHub's advice when a secondary rate limit gives
-	// no Retry-After: "wait for at least one minute".
-	secondaryWait = 60 * time.Second
 )
+
+// retryPolicy waits out GitHub's rate limits, bounded: three retries, none
+// after a wait of more than 90s (the run then exits 3). Other errors are
+// returned at once; a failed write is never repeated, so a timeout cannot
+// file an issue twice.
+var retryPolicy = httpretry.Policy{
+	MaxRetries:     3,
+	MaxWait:        90 * time.Second,
+	AttemptTimeout: 30 * time.Second,
+	RateLimit:      httpretry.GitHubRateLimit,
+}
 
 // Options configure the tracker. Token, APIURL and Repository come from
 // GITHUB_TOKEN, GITHUB_API_URL and GITHUB_REPOSITORY in the command.
@@ -54,7 +59,7 @@ type Options struct {
 	// for permalinks ("" or "infra").
 	PathPrefix string
 	HTTPClient *http.Client
-	// Sleep waits out rate limits; tests make it instant.
+	// Sleep waits out rate limits (nil: a real wait); tests make it instant.
 	Sleep func(context.Context, time.Duration) error
 }
 
@@ -87,16 +92,19 @@ func New(o Options) (*Tracker, error) {
 		u.Path += "/"
 	}
 	base := u.String()
-	hc := o.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+	hc := &http.Client{}
+	if o.HTTPClient != nil {
+		c := *o.HTTPClient
+		hc = &c
 	}
-	cli, err := gh.NewClient(gh.WithHTTPClient(hc), gh.WithURLs(&base, &base), gh.WithUserAgent("tfreview"), gh.WithAuthToken(o.Token))
+	hc.Transport = &httpretry.Transport{Base: hc.Transport, Policy: retryPolicy, Sleep: o.Sleep}
+	hc.Timeout = 0 // per attempt, in retryPolicy: a rate-limit wait is not cut short
+	cli, err := gh.NewClient(gh.WithHTTPClient(hc), gh.WithURLs(&base, &base), gh.WithUserAgent("tfreview"), gh.WithAuthToken(o.Token),
+		// Rate limits are waited out (bounded) by retryPolicy; go-github's
+		// own check would refuse a call before it reaches it.
+		gh.WithDisableRateLimitCheck())
 	if err != nil {
 		return nil, fmt.Errorf("github tracker: %w", err)
-	}
-	if o.Sleep == nil {
-		o.Sleep = sleepCtx
 	}
 	o.ServerURL = strings.TrimSuffix(cmp.Or(o.ServerURL, "https://github.com"), "/")
 	return &Tracker{cli: cli, owner: owner, repo: repo, opts: o}, nil
@@ -118,15 +126,9 @@ func (t *Tracker) List(ctx context.Context) ([]lifecycle.Ticket, error) {
 	opt := &gh.IssueListByRepoOptions{State: "all", Labels: []string{Label}, Sort: "created", Direction: "asc", ListOptions: gh.ListOptions{PerPage: perPage}}
 	var out []lifecycle.Ticket
 	for {
-		var issues []*gh.Issue
-		var resp *gh.Response
-		err := t.retry(ctx, func() (*gh.Response, error) {
-			var err error
-			issues, resp, err = t.cli.Issues.ListByRepo(ctx, t.owner, t.repo, opt)
-			return resp, err
-		})
+		issues, resp, err := t.cli.Issues.ListByRepo(ctx, t.owner, t.repo, opt)
 		if err != nil {
-			return nil, fmt.Errorf("list issues labelled %s: %w", Label, err)
+			return nil, fmt.Errorf("list issues labelled %s: %w", Label, t.redact(err))
 		}
 		for _, is := range issues {
 			if is.IsPullRequest() {
@@ -173,10 +175,8 @@ func (t *Tracker) Apply(ctx context.Context, c lifecycle.Change) (lifecycle.Tick
 			return *c.Ticket, err
 		}
 		if c.Ticket.Accepted {
-			if err := t.retry(ctx, func() (*gh.Response, error) {
-				return t.cli.Issues.RemoveLabelForIssue(ctx, t.owner, t.repo, number(c.Ticket), AcceptedLabel)
-			}); err != nil && !isStatus(err, http.StatusNotFound) {
-				return *c.Ticket, fmt.Errorf("remove label: %w", err)
+			if _, err := t.cli.Issues.RemoveLabelForIssue(ctx, t.owner, t.repo, number(c.Ticket), AcceptedLabel); err != nil && !isStatus(err, http.StatusNotFound) {
+				return *c.Ticket, fmt.Errorf("remove label: %w", t.redact(err))
 			}
 		}
 		return t.edit(ctx, c, "open")
@@ -207,26 +207,15 @@ func (t *Tracker) create(ctx context.Context, c lifecycle.Change) (lifecycle.Tic
 		Labels:    labels,
 		Assignees: slices.Clone(g.Route.Assignees),
 	}
-	var is *gh.Issue
-	err := t.retry(ctx, func() (*gh.Response, error) {
-		var resp *gh.Response
-		var err error
-		is, resp, err = t.cli.Issues.Create(ctx, t.owner, t.repo, req)
-		return resp, err
-	})
+	is, _, err := t.cli.Issues.Create(ctx, t.owner, t.repo, req)
 	if err != nil && req.Assignees != nil && isStatus(err, http.StatusUnprocessableEntity) {
 		// An assignee without access to the repository makes GitHub refuse
 		// the whole issue; file it unassigned rather than not at all.
 		req.Assignees = nil
-		err = t.retry(ctx, func() (*gh.Response, error) {
-			var resp *gh.Response
-			var err error
-			is, resp, err = t.cli.Issues.Create(ctx, t.owner, t.repo, req)
-			return resp, err
-		})
+		is, _, err = t.cli.Issues.Create(ctx, t.owner, t.repo, req)
 	}
 	if err != nil {
-		return lifecycle.Ticket{}, err
+		return lifecycle.Ticket{}, t.redact(err)
 	}
 	return lifecycle.Ticket{Key: g.Key, Digest: g.Digest(), ID: strconv.Itoa(is.GetNumber()), URL: is.GetHTMLURL(), Open: true, Order: int64(is.GetNumber())}, nil
 }
@@ -239,22 +228,13 @@ func (t *Tracker) edit(ctx context.Context, c lifecycle.Change, state string) (l
 	if state != "" {
 		req.State = new(state)
 	}
-	var is *gh.Issue
-	err := t.retry(ctx, func() (*gh.Response, error) {
-		var resp *gh.Response
-		var err error
-		is, resp, err = t.cli.Issues.Update(ctx, t.owner, t.repo, number(c.Ticket), req)
-		return resp, err
-	})
+	is, _, err := t.cli.Issues.Update(ctx, t.owner, t.repo, number(c.Ticket), req)
 	if err != nil {
-		return *c.Ticket, err
+		return *c.Ticket, t.redact(err)
 	}
 	if len(g.Route.Labels) > 0 {
-		if err := t.retry(ctx, func() (*gh.Response, error) {
-			_, resp, err := t.cli.Issues.AddLabelsToIssue(ctx, t.owner, t.repo, number(c.Ticket), g.Route.Labels)
-			return resp, err
-		}); err != nil {
-			return *c.Ticket, fmt.Errorf("add labels: %w", err)
+		if _, _, err := t.cli.Issues.AddLabelsToIssue(ctx, t.owner, t.repo, number(c.Ticket), g.Route.Labels); err != nil {
+			return *c.Ticket, fmt.Errorf("add labels: %w", t.redact(err))
 		}
 	}
 	tk := *c.Ticket
@@ -267,11 +247,8 @@ func (t *Tracker) close(ctx context.Context, c lifecycle.Change, comment, reason
 		return *c.Ticket, err
 	}
 	if accepted {
-		if err := t.retry(ctx, func() (*gh.Response, error) {
-			_, resp, err := t.cli.Issues.AddLabelsToIssue(ctx, t.owner, t.repo, number(c.Ticket), []string{AcceptedLabel})
-			return resp, err
-		}); err != nil {
-			return *c.Ticket, fmt.Errorf("add label: %w", err)
+		if _, _, err := t.cli.Issues.AddLabelsToIssue(ctx, t.owner, t.repo, number(c.Ticket), []string{AcceptedLabel}); err != nil {
+			return *c.Ticket, fmt.Errorf("add label: %w", t.redact(err))
 		}
 	}
 	req := gh.UpdateIssueRequest{State: new("closed"), StateReason: new(reason)}
@@ -279,11 +256,8 @@ func (t *Tracker) close(ctx context.Context, c lifecycle.Change, comment, reason
 		// Keep the body current, so a closed ticket shows what was accepted.
 		req.Body = new(Body(*c.Group, t.permalinks(c.Commit)))
 	}
-	if err := t.retry(ctx, func() (*gh.Response, error) {
-		_, resp, err := t.cli.Issues.Update(ctx, t.owner, t.repo, number(c.Ticket), req)
-		return resp, err
-	}); err != nil {
-		return *c.Ticket, fmt.Errorf("close: %w", err)
+	if _, _, err := t.cli.Issues.Update(ctx, t.owner, t.repo, number(c.Ticket), req); err != nil {
+		return *c.Ticket, fmt.Errorf("close: %w", t.redact(err))
 	}
 	tk := *c.Ticket
 	tk.Open = false
@@ -294,51 +268,16 @@ func (t *Tracker) close(ctx context.Context, c lifecycle.Change, comment, reason
 }
 
 func (t *Tracker) comment(ctx context.Context, tk *lifecycle.Ticket, body string) error {
-	return t.retry(ctx, func() (*gh.Response, error) {
-		_, resp, err := t.cli.Issues.CreateComment(ctx, t.owner, t.repo, number(tk), gh.IssueCommentRequest{Body: body})
-		return resp, err
-	})
-}
-
-// retry repeats op on GitHub's rate limits, bounded: a primary limit that
-// resets within maxWait, or a secondary one (Retry-After, else a minute).
-// Other errors are returned at once; a failed write is never repeated, so
-// a timeout cannot file an issue twice.
-func (t *Tracker) retry(ctx context.Context, op func() (*gh.Response, error)) error {
-	for attempt := 0; ; attempt++ {
-		_, err := op()
-		if err == nil {
-			return nil
-		}
-		var wait time.Duration
-		var rl *gh.RateLimitError
-		var ab *gh.AbuseRateLimitError
-		switch {
-		case errors.As(err, &rl):
-			wait = time.Until(rl.Rate.Reset.Time) + time.Second
-		case errors.As(err, &ab):
-			wait = secondaryWait
-			if ab.RetryAfter != nil {
-				wait = *ab.RetryAfter
-			}
-		default:
-			return redact(err, t.opts.Token)
-		}
-		if attempt >= maxRetries || wait > maxWait {
-			return redact(err, t.opts.Token)
-		}
-		if err := t.opts.Sleep(ctx, max(wait, 0)); err != nil {
-			return err
-		}
-	}
+	_, _, err := t.cli.Issues.CreateComment(ctx, t.owner, t.repo, number(tk), gh.IssueCommentRequest{Body: body})
+	return t.redact(err)
 }
 
 // redact keeps the token out of error messages, whatever a server echoes.
-func redact(err error, token string) error {
-	if token == "" || !strings.Contains(err.Error(), token) {
+func (t *Tracker) redact(err error) error {
+	if err == nil || t.opts.Token == "" || !strings.Contains(err.Error(), t.opts.Token) {
 		return err
 	}
-	return errors.New(strings.ReplaceAll(err.Error(), token, "***"))
+	return errors.New(strings.ReplaceAll(err.Error(), t.opts.Token, "***"))
 }
 
 // severityOfTitle reads back the severity Title wrote: "[HIGH] ...".
@@ -366,15 +305,4 @@ func commitRef(c string) string {
 		return "the latest scan"
 	}
 	return code(c)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
-		return nil
-	}
 }

@@ -13,13 +13,13 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	gojira "github.com/andygrunwald/go-jira"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/httpretry"
 	"github.com/tfreview/tfreview/internal/loopback"
 	"github.com/tfreview/tfreview/lifecycle"
 )
@@ -54,7 +54,8 @@ type Options struct {
 	// Defaults for routes that name no project or issue type.
 	Defaults   lifecycle.JiraFields
 	HTTPClient *http.Client
-	Sleep      func(context.Context, time.Duration) error
+	// Sleep waits out rate limits (nil: a real wait); tests record it.
+	Sleep func(context.Context, time.Duration) error
 }
 
 // Tracker is the JIRA adapter of lifecycle.Tracker.
@@ -74,14 +75,11 @@ func New(o Options) (*Tracker, error) {
 	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return nil, fmt.Errorf("jira tracker: JIRA_URL %q is not https: refusing to send credentials in clear text", o.BaseURL)
 	}
-	if o.Sleep == nil {
-		o.Sleep = sleepCtx
-	}
-	base := http.DefaultTransport
-	if o.HTTPClient != nil && o.HTTPClient.Transport != nil {
+	var base http.RoundTripper
+	if o.HTTPClient != nil {
 		base = o.HTTPClient.Transport
 	}
-	rt := &retryTransport{base: base, sleep: o.Sleep}
+	rt := &httpretry.Transport{Base: base, Policy: retryPolicy, Sleep: o.Sleep}
 	var hc *http.Client
 	switch {
 	case o.PAT != "":
@@ -91,7 +89,7 @@ func New(o Options) (*Tracker, error) {
 	default:
 		return nil, errors.New("jira tracker: no credentials (JIRA_USER and JIRA_API_TOKEN, or JIRA_PAT)")
 	}
-	hc.Timeout = 30 * time.Second
+	hc.Timeout = 0 // per attempt, in retryPolicy: a rate-limit wait is not cut short
 	cli, err := gojira.NewClient(hc, u.String())
 	if err != nil {
 		return nil, fmt.Errorf("jira tracker: %w", err)
@@ -104,6 +102,17 @@ func New(o Options) (*Tracker, error) {
 	o.ReopenStatus = cmp.Or(o.ReopenStatus, "To Do")
 	o.AcceptedStatus = cmp.Or(o.AcceptedStatus, o.DoneStatus)
 	return &Tracker{cli: cli, opts: o, cloud: cloud}, nil
+}
+
+// retryPolicy waits out JIRA's rate limit: a 429 with Retry-After (the
+// request was not processed, so even a create is safe to repeat; 10s
+// without one), at most three times and a minute each. Other failures are
+// not repeated: a create that timed out may have filed its issue.
+var retryPolicy = httpretry.Policy{
+	MaxRetries:     3,
+	MaxWait:        time.Minute,
+	AttemptTimeout: 30 * time.Second,
+	RateLimit:      httpretry.TooManyRequests(10 * time.Second),
 }
 
 var digestRE = regexp.MustCompile(`tfreview:fp=([0-9a-f]{32}) digest=([0-9a-f]{0,64})`)
@@ -405,54 +414,4 @@ func commitRef(c string) string {
 		}
 		return -1
 	}, c) + "}}"
-}
-
-// retryTransport waits out JIRA's rate limit: a 429 with Retry-After (the
-// request was not processed, so even a create is safe to repeat), at most
-// three times and a minute each.
-type retryTransport struct {
-	base  http.RoundTripper
-	sleep func(context.Context, time.Duration) error
-}
-
-func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	for attempt := 0; ; attempt++ {
-		r := req
-		if attempt > 0 {
-			r = req.Clone(req.Context())
-			if req.GetBody != nil {
-				body, err := req.GetBody()
-				if err != nil {
-					return nil, err
-				}
-				r.Body = body
-			}
-		}
-		resp, err := t.base.RoundTrip(r)
-		if err != nil || resp.StatusCode != http.StatusTooManyRequests || attempt >= 3 || (req.Body != nil && req.GetBody == nil) {
-			return resp, err
-		}
-		wait := 10 * time.Second
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-			wait = time.Duration(s) * time.Second
-		}
-		if wait > time.Minute {
-			return resp, nil
-		}
-		resp.Body.Close()
-		if err := t.sleep(req.Context(), wait); err != nil {
-			return nil, err
-		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
-		return nil
-	}
 }

@@ -35,6 +35,10 @@ type server struct {
 	requests map[string]int
 	auth     string
 	down     bool
+	// throttle answers the next requests with JIRA's rate limit: 429 with
+	// Retry-After: retryAfter.
+	throttle   int
+	retryAfter string
 }
 
 var doneStatuses = map[string]bool{"Done": true, "Won't Do": true}
@@ -55,6 +59,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.down {
 		http.Error(w, "down", 503)
+		return
+	}
+	if s.throttle > 0 {
+		s.throttle--
+		w.Header().Set("Retry-After", s.retryAfter)
+		http.Error(w, `{"errorMessages":["Rate limit exceeded."]}`, http.StatusTooManyRequests)
 		return
 	}
 	var body map[string]any
@@ -358,6 +368,43 @@ func TestJiraAPICallsFor1000Findings(t *testing.T) {
 	t.Logf("1,000 findings on JIRA: first run %d requests, unchanged rerun %d", first, rerun)
 	if first != 1000+1+1+10 || rerun != 10 {
 		t.Errorf("first run %d, rerun %d; want 1012 and 10", first, rerun)
+	}
+}
+
+// TestJiraRateLimit: JIRA's 429 is waited out for as long as it asks, up
+// to a minute, and the throttled request (a create too: it was not
+// processed) is sent again; the wait is not cut short by a request
+// timeout. A longer wait is refused and the run fails.
+func TestJiraRateLimit(t *testing.T) {
+	srv := &server{requests: map[string]int{}, auth: "Bearer p", throttle: 2, retryAfter: "45"}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	dc := false
+	var waits []time.Duration
+	tr, err := jira.New(jira.Options{BaseURL: hs.URL, PAT: "p", Cloud: &dc, Defaults: lifecycle.JiraFields{Project: "SEC"},
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+				t.Errorf("a %v wait would end after %v: cut short by a timeout", d, time.Until(dl).Round(time.Second))
+			}
+			waits = append(waits, d)
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, tr, fixture(), "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.snapshot()); n != 3 || !slices.Equal(waits, []time.Duration{45 * time.Second, 45 * time.Second}) {
+		t.Errorf("%d issues after waits %v; want 3 after two 45s waits", n, waits)
+	}
+
+	srv.mu.Lock()
+	srv.throttle, srv.retryAfter = 1, "3600"
+	srv.mu.Unlock()
+	before := srv.total()
+	if _, err := run(t, tr, fixture(), "c2"); err == nil || srv.total() != before+1 || len(waits) != 2 {
+		t.Errorf("an hour's Retry-After: err %v after %d requests, waits %v; want an error after one request and no wait", err, srv.total()-before, waits)
 	}
 }
 
