@@ -234,15 +234,16 @@ const (
 func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeout time.Duration, isolated bool) (evalReply, outcome, *evalFailure, error) {
 	id, ch := w.register()
 	if ch == nil {
-		return p.ended(w, 0, isolated)
+		return p.notSent(w, isolated)
 	}
 	defer w.unregister(id)
 	req.ID = id
 	if err := w.send(&req); err != nil {
-		// The worker ended before it read the request.
-		w.kill(evalKill{kind: "write"})
-		<-w.done
-		return p.ended(w, id, isolated)
+		// The worker ended (or stopped reading) before it read the
+		// request. Killed with no reason of the pool's, so that the jobs
+		// evaluating on it learn why it ended.
+		killChild(w.cmd)
+		return p.notSent(w, isolated)
 	}
 	var (
 		timer <-chan time.Time
@@ -316,6 +317,20 @@ func (p *evalPool) ended(w *evalProc, id int, isolated bool) (evalReply, outcome
 		return evalReply{}, failed, failure, nil
 	}
 	return evalReply{}, alone, nil, nil
+}
+
+// notSent says what a request its worker never read means for its job:
+// the worker's end is not its doing, so it is evaluated again (alone,
+// when the culprit is unknown). A job already alone takes the failure, so
+// that a worker which always ends before reading a job is not started
+// again forever.
+func (p *evalPool) notSent(w *evalProc, isolated bool) (evalReply, outcome, *evalFailure, error) {
+	// -1: no kill was for this request.
+	r, o, f, err := p.ended(w, -1, isolated)
+	if o == failed && !isolated {
+		return evalReply{}, alone, nil, nil
+	}
+	return r, o, f, err
 }
 
 // secretEnv are variables a worker never needs: it evaluates the scanned
