@@ -238,7 +238,16 @@ func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeo
 	}
 	defer w.unregister(id)
 	req.ID = id
-	if err := w.send(&req); err != nil {
+	// A worker that does not read (still starting, or stuck) must not
+	// keep a cancelled scan waiting on the write.
+	stop := context.AfterFunc(ctx, func() { w.kill(evalKill{kind: "cancel"}) })
+	err := w.send(&req)
+	stop()
+	if err != nil {
+		if ctx.Err() != nil {
+			<-w.done
+			return evalReply{}, failed, nil, ctx.Err()
+		}
 		// The worker ended (or stopped reading) before it read the
 		// request. Killed with no reason of the pool's, so that the jobs
 		// evaluating on it learn why it ended.
@@ -357,6 +366,10 @@ func (p *evalPool) worker(ctx context.Context, tree *evalTree) (*evalProc, error
 	for attempt := 0; ; attempt++ {
 		if p.closed {
 			return nil, errors.New("scanner closed")
+		}
+		if err := ctx.Err(); err != nil {
+			// No worker is started for a cancelled scan.
+			return nil, err
 		}
 		if p.proc == nil || p.proc.dead() {
 			w, err := p.start()

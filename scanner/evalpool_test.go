@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -357,4 +358,31 @@ func TestWorkerEndingBeforeEveryJobIsBounded(t *testing.T) {
 	if len(seen) > 3 {
 		t.Errorf("%d workers started for one job", len(seen))
 	}
+}
+
+// TestWorkerCancelDuringTreeSend: a scan cancelled while it writes the tree
+// to a worker that does not read returns at once and kills that worker.
+func TestWorkerCancelDuringTreeSend(t *testing.T) {
+	requireLinux(t)
+	t.Setenv(testWorkerFaultEnv, "stall")
+	p := newEvalPool(testWorkerCommand(t), withDefaults(Limits{}), slog.New(slog.DiscardHandler))
+	defer p.close()
+	// More than a pipe holds, so the write waits for the worker.
+	src := strings.Repeat("# a comment long enough that the tree does not fit in a pipe\n", 5000) + unencrypted
+	dir := writeTree(t, map[string]string{"main.tf": src})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	stop := watchWorkers(t)
+	start := time.Now()
+	err := p.evaluate(ctx, &evalTree{Abs: dir, Sources: map[string][]byte{"main.tf": []byte(src)}}, []evalJob{{Root: "."}},
+		func(int, evalReply, *evalFailure) { t.Error("a job of a cancelled scan finished") })
+	took := time.Since(start)
+	seen := stop()
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("evaluate: %v, want context.Canceled", err)
+	}
+	if took > 2*time.Second {
+		t.Errorf("evaluate returned %s after it was cancelled", took-300*time.Millisecond)
+	}
+	assertWorkersGone(t, seen)
 }

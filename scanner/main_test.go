@@ -22,6 +22,10 @@ const testWorkerFaultEnv = "TFREVIEW_TEST_WORKER_FAULT"
 
 func runTestWorker() int {
 	switch os.Getenv(testWorkerFaultEnv) {
+	case "stall":
+		// Reads nothing: a worker stuck starting.
+		time.Sleep(6 * time.Second)
+		return 1
 	case "close-input-after-tree":
 		// Takes the tree, then its input ends before it reads a job: a
 		// worker that ends before any job is sent to it, every time.
