@@ -234,15 +234,25 @@ const (
 func (p *evalPool) call(ctx context.Context, w *evalProc, req evalRequest, timeout time.Duration, isolated bool) (evalReply, outcome, *evalFailure, error) {
 	id, ch := w.register()
 	if ch == nil {
-		return p.ended(w, 0, isolated)
+		return p.notSent(w, isolated)
 	}
 	defer w.unregister(id)
 	req.ID = id
-	if err := w.send(&req); err != nil {
-		// The worker ended before it read the request.
-		w.kill(evalKill{kind: "write"})
-		<-w.done
-		return p.ended(w, id, isolated)
+	// A worker that does not read (still starting, or stuck) must not
+	// keep a cancelled scan waiting on the write.
+	stop := context.AfterFunc(ctx, func() { w.kill(evalKill{kind: "cancel"}) })
+	err := w.send(&req)
+	stop()
+	if err != nil {
+		if ctx.Err() != nil {
+			<-w.done
+			return evalReply{}, failed, nil, ctx.Err()
+		}
+		// The worker ended (or stopped reading) before it read the
+		// request. Killed with no reason of the pool's, so that the jobs
+		// evaluating on it learn why it ended.
+		killChild(w.cmd)
+		return p.notSent(w, isolated)
 	}
 	var (
 		timer <-chan time.Time
@@ -318,6 +328,20 @@ func (p *evalPool) ended(w *evalProc, id int, isolated bool) (evalReply, outcome
 	return evalReply{}, alone, nil, nil
 }
 
+// notSent says what a request its worker never read means for its job:
+// the worker's end is not its doing, so it is evaluated again (alone,
+// when the culprit is unknown). A job already alone takes the failure, so
+// that a worker which always ends before reading a job is not started
+// again forever.
+func (p *evalPool) notSent(w *evalProc, isolated bool) (evalReply, outcome, *evalFailure, error) {
+	// -1: no kill was for this request.
+	r, o, f, err := p.ended(w, -1, isolated)
+	if o == failed && !isolated {
+		return evalReply{}, alone, nil, nil
+	}
+	return r, o, f, err
+}
+
 // secretEnv are variables a worker never needs: it evaluates the scanned
 // code, so the GitHub tokens stay in the scan.
 var secretEnv = []string{"GITHUB_TOKEN", "REVIEWDOG_GITHUB_API_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"}
@@ -342,6 +366,10 @@ func (p *evalPool) worker(ctx context.Context, tree *evalTree) (*evalProc, error
 	for attempt := 0; ; attempt++ {
 		if p.closed {
 			return nil, errors.New("scanner closed")
+		}
+		if err := ctx.Err(); err != nil {
+			// No worker is started for a cancelled scan.
+			return nil, err
 		}
 		if p.proc == nil || p.proc.dead() {
 			w, err := p.start()

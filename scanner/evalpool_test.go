@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -306,4 +309,80 @@ func TestWorkerCompileWaitIsNotCounted(t *testing.T) {
 	if len(find(rep, "AWS-0026", "main.tf", 3)) != 1 {
 		t.Errorf("AWS-0026 not reported: %+v", rep.Findings)
 	}
+}
+
+// TestWorkerJobNotSentIsNotBlamed: a job whose worker crashed before the
+// job was sent to it (here killed from outside, so for no reason of the
+// pool's, with no job on it) is evaluated again, alone; it is not TFR-EVAL
+// for a crash it was never part of. In a scan this is a job taken up just
+// as another root module crashed the worker by itself.
+func TestWorkerJobNotSentIsNotBlamed(t *testing.T) {
+	requireLinux(t)
+	p := newEvalPool(testWorkerCommand(t), withDefaults(Limits{}), slog.New(slog.DiscardHandler))
+	w, err := p.start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(w.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-w.done
+	_, o, f, err := p.call(context.Background(), w, evalRequest{Job: &evalJob{Root: "good"}}, time.Minute, false)
+	if err != nil || o != alone {
+		t.Errorf("a job never sent to the crashed worker: outcome %d, failure %+v, error %v; want it evaluated again alone (%d)", o, f, err, alone)
+	}
+}
+
+// TestWorkerEndingBeforeEveryJobIsBounded: a worker that takes the tree
+// but ends before it reads any job is not started again forever: the job
+// is evaluated again alone once, then TFR-EVAL.
+func TestWorkerEndingBeforeEveryJobIsBounded(t *testing.T) {
+	requireLinux(t)
+	t.Setenv(testWorkerFaultEnv, "close-input-after-tree")
+	p := newEvalPool(testWorkerCommand(t), withDefaults(Limits{}), slog.New(slog.DiscardHandler))
+	defer p.close()
+	dir := writeTree(t, map[string]string{"main.tf": unencrypted})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stop := watchWorkers(t)
+	var failures []*evalFailure
+	err := p.evaluate(ctx, &evalTree{Abs: dir, Sources: map[string][]byte{"main.tf": []byte(unencrypted)}}, []evalJob{{Root: "."}},
+		func(_ int, _ evalReply, f *evalFailure) { failures = append(failures, f) })
+	seen := stop()
+	if err != nil {
+		t.Fatalf("evaluate: %v (after %d workers)", err, len(seen))
+	}
+	if len(failures) != 1 || failures[0] == nil || failures[0].kind != "crash" {
+		t.Errorf("want the job TFR-EVAL (crash), got %+v", failures)
+	}
+	if len(seen) > 3 {
+		t.Errorf("%d workers started for one job", len(seen))
+	}
+}
+
+// TestWorkerCancelDuringTreeSend: a scan cancelled while it writes the tree
+// to a worker that does not read returns at once and kills that worker.
+func TestWorkerCancelDuringTreeSend(t *testing.T) {
+	requireLinux(t)
+	t.Setenv(testWorkerFaultEnv, "stall")
+	p := newEvalPool(testWorkerCommand(t), withDefaults(Limits{}), slog.New(slog.DiscardHandler))
+	defer p.close()
+	// More than a pipe holds, so the write waits for the worker.
+	src := strings.Repeat("# a comment long enough that the tree does not fit in a pipe\n", 5000) + unencrypted
+	dir := writeTree(t, map[string]string{"main.tf": src})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	stop := watchWorkers(t)
+	start := time.Now()
+	err := p.evaluate(ctx, &evalTree{Abs: dir, Sources: map[string][]byte{"main.tf": []byte(src)}}, []evalJob{{Root: "."}},
+		func(int, evalReply, *evalFailure) { t.Error("a job of a cancelled scan finished") })
+	took := time.Since(start)
+	seen := stop()
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("evaluate: %v, want context.Canceled", err)
+	}
+	if took > 2*time.Second {
+		t.Errorf("evaluate returned %s after it was cancelled", took-300*time.Millisecond)
+	}
+	assertWorkersGone(t, seen)
 }
