@@ -153,22 +153,12 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 		}
 		found = append(found, fs...)
 	}
+	// --checks / --skip-checks apply to the Kubernetes findings (KSV and
+	// KCV) after folding, which foldCovered appends last: the others were
+	// filtered where they were made. A folded built-in's ID is an alias.
 	out = foldCovered(out, found)
-	return filterChecksKeep(out, opts), nil
-}
-
-// filterChecksKeep applies --checks / --disable-checks to the KSV
-// findings only: the others were filtered where they were made.
-func filterChecksKeep(fs []finding.Finding, opts Options) []finding.Finding {
-	var ksv, rest []finding.Finding
-	for _, f := range fs {
-		if f.Engine == finding.EngineTrivy && strings.HasPrefix(f.RuleID, "KSV") {
-			ksv = append(ksv, f)
-		} else {
-			rest = append(rest, f)
-		}
-	}
-	return append(rest, filterChecks(ksv, opts)...)
+	rest := len(out) - len(found)
+	return append(out[:rest:rest], filterChecks(out[rest:], opts)...), nil
 }
 
 // locateInResource gives a finding on a Terraform-declared object the
