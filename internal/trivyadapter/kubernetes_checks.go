@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	checks "github.com/aquasecurity/trivy-checks"
 	"github.com/aquasecurity/trivy-checks/pkg/compliance"
-	"github.com/aquasecurity/trivy/pkg/iac/rego"
-	"github.com/open-policy-agent/opa/v1/ast"
 	"gopkg.in/yaml.v3"
 
 	"github.com/tfreview/tfreview/finding"
@@ -26,16 +23,6 @@ var embeddedKubernetesChecksJSON []byte
 var embeddedKubernetesChecks = sync.OnceValues(func() ([]finding.RuleInfo, error) {
 	return decodeChecks(embeddedKubernetesChecksJSON)
 })
-
-// loadEmbeddedKubernetes parses the embedded checks NewKubernetesEngine
-// runs.
-func loadEmbeddedKubernetes() (map[string]*ast.Module, error) {
-	m, err := rego.LoadPoliciesFromDirs(checks.EmbeddedPolicyFileSystem, "checks/kubernetes")
-	if err != nil {
-		return nil, fmt.Errorf("load embedded Kubernetes checks: %w", err)
-	}
-	return m, nil
-}
 
 // ListKubernetesChecks lists the checks NewKubernetesEngine runs on
 // Kubernetes objects: the embedded ones, or those of a local checks bundle.
@@ -91,7 +78,7 @@ func complianceChecks(name string) (map[string]bool, error) {
 	}
 	src := compliance.GetSpec(name)
 	if src == "" {
-		return nil, fmt.Errorf("Trivy has no %s compliance spec", name)
+		return nil, fmt.Errorf("no %s compliance spec in trivy-checks", name)
 	}
 	if err := yaml.Unmarshal([]byte(src), &spec); err != nil {
 		return nil, fmt.Errorf("the %s spec of Trivy: %w", name, err)
