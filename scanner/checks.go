@@ -84,6 +84,23 @@ func TrivyChecks(bundle string) ([]finding.RuleInfo, error) {
 	return out, nil
 }
 
+var kubernetesChecks = sync.OnceValues(func() ([]finding.RuleInfo, error) {
+	return trivyadapter.ListKubernetesChecks("")
+})
+
+// KubernetesChecks lists Trivy's checks that run on Kubernetes objects
+// (embedded, or from a local bundle).
+func KubernetesChecks(bundle string) ([]finding.RuleInfo, error) {
+	if bundle != "" {
+		return trivyadapter.ListKubernetesChecks(bundle)
+	}
+	return kubernetesChecks()
+}
+
+// KubernetesPSSLevel is the Pod Security Standards level (baseline,
+// restricted) whose Trivy spec names a Kubernetes check, "" for none.
+func KubernetesPSSLevel(id string) string { return trivyadapter.KubernetesPSSLevel(id) }
+
 // CoreRules are the checks tfreview itself reports.
 func CoreRules() []finding.RuleInfo {
 	return []finding.RuleInfo{
@@ -117,6 +134,11 @@ func AllChecksWith(bundle, customDir string) ([]finding.RuleInfo, error) {
 		return nil, err
 	}
 	out = append(out, tc...)
+	kc, err := KubernetesChecks(bundle)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, kc...)
 	if customDir != "" {
 		custom, err := trivyadapter.ListChecks(trivyadapter.EngineOptions{ChecksBundle: bundle, CustomChecks: customDir})
 		if err != nil {
@@ -154,7 +176,11 @@ func knownCheckID(id string) bool {
 		}
 	}
 	tc, err := trivyChecks()
-	return err != nil || slices.ContainsFunc(tc, probe)
+	if err != nil || slices.ContainsFunc(tc, probe) {
+		return true
+	}
+	kc, err := kubernetesChecks()
+	return err != nil || slices.ContainsFunc(kc, probe)
 }
 
 // rulesOf returns metadata for the rules that have findings.
@@ -176,7 +202,8 @@ func rulesOf(fs []finding.Finding, selected []*rules.Rule, trivy bool, bundle st
 	}
 	if trivy {
 		tc, _ := TrivyChecks(bundle)
-		for _, r := range tc {
+		kc, _ := KubernetesChecks(bundle)
+		for _, r := range slices.Concat(tc, kc) {
 			if need[r.ID] {
 				out = append(out, r)
 				delete(need, r.ID)

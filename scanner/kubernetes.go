@@ -63,7 +63,7 @@ func readYAMLFiles(fsys fs.FS, opts Options) ([]yamlFile, []finding.Finding, []f
 			}
 			if _, err := fs.Stat(fsys, path.Join(p, "Chart.yaml")); err == nil {
 				notes = append(notes, finding.Note{Kind: finding.NoteFileSkipped, Range: finding.Range{File: p},
-					Message: "Helm chart not checked: its templates are Kubernetes manifests only once rendered"})
+					Message: "Helm chart not checked on its own: its templates are Kubernetes manifests only once rendered (a helm_release of the scanned Terraform that names it is checked)"})
 				return fs.SkipDir
 			}
 			return nil
@@ -132,7 +132,9 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 	for _, o := range trivyadapter.KubernetesObjectsOf(proj) {
 		objects = append(objects, object{obj: o.KubernetesObject, res: o.Resource})
 	}
-	if len(objects) == 0 {
+	releases, helmNotes := trivyadapter.HelmReleasesOf(proj, fsys, opts.Limits.MaxFileSize)
+	rep.Notes = append(rep.Notes, helmNotes...)
+	if len(objects) == 0 && len(releases) == 0 {
 		return out, nil
 	}
 	engine, err := s.k8s.get(trivyadapter.KubernetesOptions{ChecksBundle: opts.ChecksBundle, PSS: opts.K8sPSS})
@@ -153,22 +155,20 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 		}
 		found = append(found, fs...)
 	}
-	out = foldCovered(out, found)
-	return filterChecksKeep(out, opts), nil
-}
-
-// filterChecksKeep applies --checks / --disable-checks to the KSV
-// findings only: the others were filtered where they were made.
-func filterChecksKeep(fs []finding.Finding, opts Options) []finding.Finding {
-	var ksv, rest []finding.Finding
-	for _, f := range fs {
-		if f.Engine == finding.EngineTrivy && strings.HasPrefix(f.RuleID, "KSV") {
-			ksv = append(ksv, f)
-		} else {
-			rest = append(rest, f)
+	for _, r := range releases {
+		fs, err := scanHelmRelease(ctx, engine, r)
+		if err != nil {
+			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: r.Resource.Range, Message: err.Error()})
+			continue
 		}
+		found = append(found, fs...)
 	}
-	return append(rest, filterChecks(ksv, opts)...)
+	// --checks / --skip-checks apply to the Kubernetes findings (KSV and
+	// KCV) after folding, which foldCovered appends last: the others were
+	// filtered where they were made. A folded built-in's ID is an alias.
+	out = foldCovered(out, found)
+	rest := len(out) - len(found)
+	return append(out[:rest:rest], filterChecks(out[rest:], opts)...), nil
 }
 
 // locateInResource gives a finding on a Terraform-declared object the
@@ -264,4 +264,60 @@ func foldCovered(out, ksv []finding.Finding) []finding.Finding {
 // an attribute of the block Trivy reported).
 func within(a, b finding.Range) bool {
 	return a.File == b.File && a.Start.Line >= b.Start.Line && a.End.Line <= b.End.Line
+}
+
+// scanHelmRelease checks the objects a helm_release's chart renders with
+// the release's values and puts each finding on the HCL that causes it:
+// a finding the chart's defaults also give is the chart's (at the chart
+// attribute: the release leaves it as the chart has it); one the
+// release's values bring is at the values attribute or set block when one
+// sets values, else at the release. The message names the rendered
+// template and its line.
+func scanHelmRelease(ctx context.Context, engine *trivyadapter.KubernetesEngine, r trivyadapter.HelmRelease) ([]finding.Finding, error) {
+	key := func(f finding.Finding) string { return f.RuleID + "\x00" + f.Range.File + "\x00" + f.Message }
+	scanAll := func(objs []trivyadapter.KubernetesObject) ([]finding.Finding, error) {
+		var out []finding.Finding
+		for _, o := range objs {
+			fs, err := engine.Scan(ctx, o, nil)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fs...)
+		}
+		return out, nil
+	}
+	defaults, err := scanAll(r.Defaults)
+	if err != nil {
+		return nil, err
+	}
+	byDefault := map[string]bool{}
+	for _, f := range defaults {
+		byDefault[key(f)] = true
+	}
+	found, err := scanAll(r.Objects)
+	if err != nil {
+		return nil, err
+	}
+	res := r.Resource
+	for i := range found {
+		f := &found[i]
+		where := fmt.Sprintf("%s line %d", f.Range.File, f.Range.Start.Line)
+		fromChart := byDefault[key(*f)]
+		f.Range, f.AttributePath = res.Range, ""
+		switch chart := res.Attr("chart"); {
+		case fromChart && chart != nil:
+			f.Range, f.AttributePath = chart.ExprRange, chart.Path()
+			f.Message += fmt.Sprintf(" (chart template %s, from the chart's defaults: the release does not override them)", where)
+		case len(r.ValueSources) == 1:
+			f.Range, f.AttributePath = r.ValueSources[0], r.ValuePaths[0]
+			f.Message += fmt.Sprintf(" (chart template %s, rendered with the release's values)", where)
+		default:
+			f.Message += fmt.Sprintf(" (chart template %s, rendered with the release's values)", where)
+		}
+		f.Resource = res.Address
+		if res.Module != nil {
+			f.CallSites = slices.Clone(res.Module.CallSites)
+		}
+	}
+	return found, nil
 }

@@ -1,8 +1,10 @@
 package scanner
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -166,5 +168,61 @@ func TestKubernetesHCLIgnoreCommentOnKSV(t *testing.T) {
 				t.Errorf("ignore naming %s: %s still reported at line %d", id, f.RuleID, f.Range.Start.Line)
 			}
 		}
+	}
+}
+
+// TestHelmReleaseRenderedLocally: a helm_release whose chart is a
+// directory of the scanned tree is rendered offline with the release's
+// values (values YAML, set blocks) and the chart's defaults; KSV findings
+// the release's values bring are at the values attribute or set block,
+// those of the chart's defaults at the chart attribute, each naming the
+// rendered template. A chart from a repository, or a path out of the
+// tree, is a note.
+func TestHelmReleaseRenderedLocally(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "helm")
+	rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type at struct {
+		id, resource, path string
+		line               int
+	}
+	got := map[at]string{}
+	for _, f := range rep.Findings {
+		if strings.HasPrefix(f.RuleID, "KSV") {
+			got[at{f.RuleID, f.Resource, f.AttributePath, f.Range.Start.Line}] = f.Message
+		}
+	}
+	for _, w := range []struct {
+		at
+		msg string
+	}{
+		{at{"KSV-0017", "helm_release.privileged", "set", 23}, `'privileged-app' should set 'securityContext.privileged' to false \(chart template charts/app/templates/deployment.yaml line 18, rendered with the release's values\)`},
+		{at{"KSV-0009", "helm_release.hostnet", "values", 34}, `hostNetwork' to true \(chart template charts/app/templates/deployment.yaml line 6, rendered`},
+		{at{"KSV-0011", "helm_release.hostnet", "values", 34}, `resources.limits.cpu`},
+		{at{"KSV-0020", "helm_release.plain", "chart", 13}, `from the chart's defaults: the release does not override them`},
+	} {
+		msg, ok := got[w.at]
+		if !ok {
+			t.Errorf("no %+v; got %v", w.at, got)
+			continue
+		}
+		if !regexp.MustCompile(w.msg).MatchString(msg) {
+			t.Errorf("%+v: message %q does not match %q", w.at, msg, w.msg)
+		}
+	}
+	for a := range got {
+		if a.resource == "helm_release.plain" && (a.id == "KSV-0017" || a.id == "KSV-0009") || a.resource == "helm_release.ingress" || a.resource == "helm_release.outside" {
+			t.Errorf("unexpected %+v", a)
+		}
+	}
+	var remote, outside bool
+	for _, n := range rep.Notes {
+		remote = remote || strings.Contains(n.Message, `helm_release.ingress: Kubernetes checks not run on the release: chart "ingress-nginx" from repository`)
+		outside = outside || strings.Contains(n.Message, `helm_release.outside: Kubernetes checks not run on the release: chart "../../../etc" is not a chart directory in the scanned tree`)
+	}
+	if !remote || !outside {
+		t.Errorf("notes: remote chart %v, chart out of the tree %v; want both: %v", remote, outside, rep.Notes)
 	}
 }

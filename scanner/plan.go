@@ -2,10 +2,12 @@ package scanner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -24,10 +26,15 @@ const maxPlanSize = 512 << 20
 // which is read only to map findings back to the HCL that declares each
 // resource and for its ignore comments.
 func (s *Scanner) scanPlan(ctx context.Context, abs string, opts Options, selected []*rules.Rule, rep *finding.Report) ([]finding.Finding, []*ignoreDirective, *tfmodel.Project, error) {
-	data, err := readPlan(opts.PlanFile)
+	planAbs, err := filepath.Abs(opts.PlanFile)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	planName, err := filepath.Rel(abs, planAbs)
+	if err != nil {
+		planName = planAbs
+	}
+	planName = filepath.ToSlash(planName)
 	rootDir, err := os.OpenRoot(abs)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("open %s: %w", abs, err)
@@ -48,58 +55,92 @@ func (s *Scanner) scanPlan(ctx context.Context, abs string, opts Options, select
 		}
 		directives = append(directives, findIgnores(f)...)
 	}
-	plan, err := trivyadapter.LoadPlan(ctx, data, trivyadapter.LoadOptions{Logger: opts.Logger})
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("plan %s: %w", opts.PlanFile, err)
-	}
-	var out []finding.Finding
-	if opts.engineOn(EngineTrivy) {
-		e, err := s.engines.get(trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		found, err := e.Scan(ctx, plan.Root)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("plan %s: %w", opts.PlanFile, err)
-		}
-		out = append(out, filterChecks(found, opts)...)
-	}
-	if opts.engineOn(EngineBuiltin) && len(selected) > 0 {
-		generated := &tfmodel.Project{Root: abs, Sources: map[string][]byte{}, RootModules: []*tfmodel.RootModule{plan.Root.Model}}
-		found, errs := rules.Run(generated, opts.RulesConfig, selected)
-		for _, err := range errs {
-			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Message: err.Error()})
-		}
-		out = append(out, found...)
-	}
-	planAbs, err := filepath.Abs(opts.PlanFile)
-	if err != nil {
+	// The source tree's parse errors are reported as without --plan: its
+	// ignore comments and the mapping depend on it.
+	out := slices.Clone(set.parseErr)
+	rep.Notes = append(rep.Notes, set.notes...)
+	// A plan that cannot be read or converted is reported on the plan file
+	// (at the line and column where the decoder stopped) like a .tf file
+	// that does not parse; the Kubernetes manifests of the tree are still
+	// checked.
+	found, err := s.checkPlan(ctx, abs, planName, opts, selected, syntax, proj, rep)
+	pe, isPlanErr := errors.AsType[*trivyadapter.PlanError](err)
+	switch {
+	case isPlanErr:
+		pos := hcl.Pos{Line: max(pe.Line, 1), Column: max(pe.Column, 1)}
+		out = append(out, parseFinding(planName, hcl.Range{Filename: planName, Start: pos, End: pos}, nil,
+			fmt.Sprintf("plan %s: %s", opts.PlanFile, pe.Message)))
+	case err != nil:
 		return nil, nil, nil, err
 	}
-	planName, err := filepath.Rel(abs, planAbs)
-	if err != nil {
-		planName = planAbs
+	out = append(out, found...)
+	if out, err = s.scanKubernetes(ctx, rootDir.FS(), proj, opts, out, rep); err != nil {
+		return nil, nil, nil, err
 	}
-	plan.Locate(out, filepath.ToSlash(planName), syntax, proj.Sources)
-	rep.Stats.RootModules++
-	rep.Stats.Resources += len(plan.Address)
 	return out, directives, proj, nil
 }
 
-// readPlan reads the plan file named on the command line, up to
-// maxPlanSize.
-func readPlan(name string) ([]byte, error) {
+// checkPlan runs the checks on the plan's values and maps the findings to
+// the source (syntax, proj.Sources). A plan that cannot be read or decoded
+// is a *trivyadapter.PlanError; resource instances that cannot be
+// converted safely are TFR-PARSE findings at their change in the plan.
+func (s *Scanner) checkPlan(ctx context.Context, abs, planName string, opts Options, selected []*rules.Rule, syntax map[string]*hcl.File, proj *tfmodel.Project, rep *finding.Report) ([]finding.Finding, error) {
+	data, err := readPlan(opts.PlanFile, maxPlanSize)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := trivyadapter.LoadPlan(ctx, data, trivyadapter.LoadOptions{Logger: opts.Logger})
+	if err != nil {
+		if _, ok := errors.AsType[*trivyadapter.PlanError](err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("plan %s: %w", opts.PlanFile, err)
+	}
+	var out []finding.Finding
+	for _, r := range plan.Rejected {
+		pos := hcl.Pos{Line: r.Line, Column: 1}
+		out = append(out, parseFinding(planName, hcl.Range{Filename: planName, Start: pos, End: pos}, nil, r.Message))
+	}
+	var found []finding.Finding
+	if opts.engineOn(EngineTrivy) {
+		e, err := s.engines.get(trivyadapter.EngineOptions{ChecksBundle: opts.ChecksBundle})
+		if err != nil {
+			return nil, err
+		}
+		fs, err := e.Scan(ctx, plan.Root)
+		if err != nil {
+			return nil, fmt.Errorf("plan %s: %w", opts.PlanFile, err)
+		}
+		found = append(found, filterChecks(fs, opts)...)
+	}
+	if opts.engineOn(EngineBuiltin) && len(selected) > 0 {
+		generated := &tfmodel.Project{Root: abs, Sources: map[string][]byte{}, RootModules: []*tfmodel.RootModule{plan.Root.Model}}
+		fs, errs := rules.Run(generated, opts.RulesConfig, selected)
+		for _, err := range errs {
+			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Message: err.Error()})
+		}
+		found = append(found, fs...)
+	}
+	plan.Locate(found, planName, syntax, proj.Sources)
+	rep.Stats.RootModules++
+	rep.Stats.Resources += len(plan.Address)
+	return append(out, found...), nil
+}
+
+// readPlan reads the plan file named on the command line. One that cannot
+// be opened is an error; one over limit bytes is a *trivyadapter.PlanError.
+func readPlan(name string, limit int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxPlanSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", name, err)
 	}
-	if len(data) > maxPlanSize {
-		return nil, fmt.Errorf("plan %s: larger than %d MiB", name, maxPlanSize>>20)
+	if int64(len(data)) > limit {
+		return nil, &trivyadapter.PlanError{Message: fmt.Sprintf("larger than the %d-byte limit; it was not checked", limit)}
 	}
 	return data, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,16 +25,22 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			// Each fixable check says which --fix-class applies its fixes.
+			// Each fixable check says which --fix-class applies its fixes;
+			// each Kubernetes pod check, the Pod Security Standards level
+			// (--k8s-pss) whose Trivy spec names it.
 			type listed struct {
 				finding.RuleInfo
 				FixClass string `json:"fix_class,omitempty"`
+				PSS      string `json:"pss,omitempty"`
 			}
 			out := make([]listed, len(all))
 			for i, c := range all {
 				out[i].RuleInfo = c
 				if c.Fixable {
 					out[i].FixClass = rules.FixClass(c.ID)
+				}
+				if c.Provider == "kubernetes" {
+					out[i].PSS = scanner.KubernetesPSSLevel(c.ID)
 				}
 			}
 			switch format {
@@ -43,7 +50,7 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 				return enc.Encode(out)
 			case "text":
 				tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tENGINE\tSEVERITY\tPROVIDER/SERVICE\tFIX\tTITLE\tALIASES")
+				fmt.Fprintln(tw, "ID\tENGINE\tSEVERITY\tPROVIDER/SERVICE\tPSS\tFIX\tTITLE\tALIASES")
 				for _, c := range out {
 					ps := c.Provider
 					if c.Service != "" {
@@ -60,7 +67,8 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 					if fix == "" {
 						fix = "-"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Engine, c.Severity, ps, fix, c.Title, aliases)
+					pss := cmp.Or(c.PSS, "-")
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Engine, c.Severity, ps, pss, fix, c.Title, aliases)
 				}
 				return tw.Flush()
 			}

@@ -40,7 +40,7 @@ func BenchmarkListChecks(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			listModules(modules)
+			listModules(modules, "cloud")
 		}
 	})
 }

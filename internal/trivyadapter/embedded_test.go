@@ -18,3 +18,13 @@ func loadEmbedded() (map[string]*ast.Module, error) {
 	}
 	return m, nil
 }
+
+// loadEmbeddedKubernetes parses the embedded checks NewKubernetesEngine
+// runs.
+func loadEmbeddedKubernetes() (map[string]*ast.Module, error) {
+	m, err := rego.LoadPoliciesFromDirs(checks.EmbeddedPolicyFileSystem, "checks/kubernetes")
+	if err != nil {
+		return nil, fmt.Errorf("load embedded Kubernetes checks: %w", err)
+	}
+	return m, nil
+}

@@ -250,7 +250,7 @@ func ListChecks(opts EngineOptions) ([]finding.RuleInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		list = listModules(modules)
+		list = listModules(modules, "cloud")
 	}
 	if opts.CustomChecks == "" {
 		return list, nil
@@ -259,20 +259,21 @@ func ListChecks(opts EngineOptions) ([]finding.RuleInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	list = append(slices.Clip(list), listModules(custom.modules)...)
+	list = append(slices.Clip(list), listModules(custom.modules, "cloud")...)
 	sort.SliceStable(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 	return list, nil
 }
 
-// listModules turns parsed checks into their metadata.
-func listModules(modules map[string]*regoModule) []finding.RuleInfo {
+// listModules turns parsed checks whose input selectors include selector
+// ("cloud": Terraform; "kubernetes": manifests) into their metadata.
+func listModules(modules map[string]*regoModule, selector string) []finding.RuleInfo {
 	var out []finding.RuleInfo
 	for _, m := range modules {
 		meta, err := rego.MetadataFromAnnotations(m)
 		if err != nil || meta == nil || meta.Library || meta.Deprecated {
 			continue
 		}
-		if !appliesToTerraform(meta) {
+		if !selects(meta, selector) {
 			continue
 		}
 		rule := meta.ToRule()
@@ -293,9 +294,9 @@ func listModules(modules map[string]*regoModule) []finding.RuleInfo {
 	return out
 }
 
-func appliesToTerraform(meta *rego.StaticMetadata) bool {
+func selects(meta *rego.StaticMetadata, selector string) bool {
 	for _, s := range meta.InputOptions.Selectors {
-		if s.Type == "cloud" {
+		if s.Type == selector {
 			return true
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	checks "github.com/aquasecurity/trivy-checks"
-	"github.com/aquasecurity/trivy-checks/pkg/compliance"
 	"github.com/aquasecurity/trivy/pkg/iac/ignore"
 	"github.com/aquasecurity/trivy/pkg/iac/rego"
 	"github.com/aquasecurity/trivy/pkg/iac/scan"
@@ -89,26 +88,7 @@ func NewKubernetesEngine(opts KubernetesOptions) (*KubernetesEngine, error) {
 // baseline compliance spec, the same list `trivy k8s --compliance
 // k8s-pss-baseline-0.1` uses.
 var pssBaselineChecks = sync.OnceValues(func() (map[string]bool, error) {
-	var spec struct {
-		Spec struct {
-			Controls []struct {
-				Checks []struct {
-					ID string `yaml:"id"`
-				} `yaml:"checks"`
-			} `yaml:"controls"`
-		} `yaml:"spec"`
-	}
-	src := compliance.GetSpec("k8s-pss-baseline-0.1")
-	if err := yaml.Unmarshal([]byte(src), &spec); err != nil || src == "" {
-		return nil, fmt.Errorf("the k8s-pss-baseline-0.1 spec of Trivy: %w", err)
-	}
-	ids := map[string]bool{}
-	for _, c := range spec.Spec.Controls {
-		for _, ch := range c.Checks {
-			ids[ch.ID] = true
-		}
-	}
-	return ids, nil
+	return complianceChecks("k8s-pss-baseline-0.1")
 })
 
 // podKinds are the kinds whose checks Pod Security Standards select.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"regexp"
 	"strings"
 	"testing/fstest"
@@ -24,6 +23,9 @@ type Plan struct {
 	// back to source directories.
 	calls planConfigModule
 	raw   []byte
+	// Rejected are the resource instances left unchecked (see
+	// quotePlanValues and checkGenerated).
+	Rejected []RejectedResource
 }
 
 // planJSON is the part of the plan format tfreview reads beyond Trivy's
@@ -52,14 +54,17 @@ type planConfigModule struct {
 func LoadPlan(ctx context.Context, data []byte, opts LoadOptions) (*Plan, error) {
 	var pf planparser.PlanFile
 	if err := json.Unmarshal(data, &pf); err != nil {
-		return nil, fmt.Errorf("read plan JSON: %w", err)
+		return nil, planDecodeError(data, err)
 	}
 	var extra planJSON
 	if err := json.Unmarshal(data, &extra); err != nil {
-		return nil, fmt.Errorf("read plan JSON: %w", err)
+		return nil, planDecodeError(data, err)
 	}
 	if extra.FormatVersion == "" || (!strings.HasPrefix(extra.FormatVersion, "1.") && !strings.HasPrefix(extra.FormatVersion, "0.")) {
-		return nil, fmt.Errorf("read plan JSON: format_version %q is not one tfreview reads (1.x, from terraform show -json)", extra.FormatVersion)
+		return nil, &PlanError{Message: fmt.Sprintf("read plan JSON: format_version %q is not one tfreview reads (1.x, from terraform show -json)", extra.FormatVersion)}
+	}
+	if err := checkReferences(pf.Configuration.RootModule, data); err != nil {
+		return nil, err
 	}
 	deleted := map[string]bool{}
 	for _, rc := range extra.ResourceChanges {
@@ -85,14 +90,19 @@ func LoadPlan(ctx context.Context, data []byte, opts LoadOptions) (*Plan, error)
 			if !ok || deleted[r.Address] {
 				continue
 			}
-			one := single(chain, cfg, r, rc)
-			gen, err := one.ToFS()
-			if err != nil {
-				return fmt.Errorf("convert %s: %w", r.Address, err)
+			after, err := quotePlanValues(rc.After)
+			var src []byte
+			if err == nil {
+				rc.After, _ = after.(map[string]any)
+				src, err = renderPlanResource(single(chain, cfg, r, rc))
 			}
-			src, err := fs.ReadFile(gen, planparser.TerraformMainFile)
+			if err == nil {
+				err = checkGenerated(src, r.Type)
+			}
 			if err != nil {
-				return fmt.Errorf("convert %s: %w", r.Address, err)
+				p.Rejected = append(p.Rejected, RejectedResource{Address: r.Address, Line: p.addressLine(r.Address),
+					Message: fmt.Sprintf("planned values of %q not checked: %v", r.Address, err)})
+				continue
 			}
 			name := fmt.Sprintf("plan-%05d.tf", len(p.Address))
 			files[name] = &fstest.MapFile{Data: src, Mode: 0o444}
