@@ -165,7 +165,9 @@ command_for() {
 	# --skip-check-update with an empty cache dir: Trivy falls back to its
 	# embedded checks (the ones tfreview embeds) without downloading the
 	# bundle. Only the Terraform scanner, as tfreview.
-	trivy) echo "$TRIVY config --quiet --skip-check-update --disable-telemetry --skip-version-check --misconfig-scanners $(trivy_scanners "$corpus") --cache-dir $RESULTS/trivy-cache-\$RANDOM --format json --output $out ." ;;
+	# --timeout: Trivy's own default (5 min) ends a roots-1000 scan on a
+	# loaded machine with exit 1 and no report.
+	trivy) echo "$TRIVY config --quiet --timeout ${TIMEOUT}s --skip-check-update --disable-telemetry --skip-version-check --misconfig-scanners $(trivy_scanners "$corpus") --cache-dir $RESULTS/trivy-cache-\$RANDOM --format json --output $out ." ;;
 	# All severities (tfsec's default), no remote modules. --force-all-dirs:
 	# tfsec's own root search stops at the shallowest directories holding
 	# .tf files (on large: modules/*, never live/*/*/*); with it tfsec scans
@@ -384,7 +386,7 @@ Run inside each corpus directory:
 
 \`\`\`sh
 bench/out/tfreview scan . --format json --output OUT.json
-trivy config --quiet --skip-check-update --disable-telemetry --skip-version-check \\
+trivy config --quiet --timeout 1800s --skip-check-update --disable-telemetry --skip-version-check \\
   --misconfig-scanners terraform --cache-dir EMPTY_TMP_DIR --format json --output OUT.json .
 tfsec . --force-all-dirs --no-module-downloads --no-color --soft-fail --format json --out OUT.json
 bench/out/parseonly .

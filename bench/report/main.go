@@ -288,7 +288,7 @@ type summary struct {
 	n                        int
 	med, lo, hi, cpu, rssMed float64 // seconds, MiB
 	findings                 string
-	failed                   int // runs that exited with a status other than 0 or 1
+	failed                   int // runs that failed: see summarise
 }
 
 func summarise(rs []run) summary {
@@ -300,7 +300,9 @@ func summarise(rs []run) summary {
 		rss = append(rss, float64(r.rssKB)/1024)
 		cpus = append(cpus, r.cpu)
 		fs[r.findings] = true
-		if r.exit != 0 && r.exit != 1 {
+		// tfreview exits 1 for findings; trivy (no --exit-code) and tfsec
+		// (--soft-fail) exit 0 with findings, so 1 is their error.
+		if r.exit != 0 && (r.exit != 1 || r.tool == "trivy" || r.tool == "tfsec") {
 			failed++
 		}
 	}
