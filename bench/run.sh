@@ -13,7 +13,7 @@
 #   bench/run.sh                              # everything (about 60-90 min on 2 cores)
 #   CORPORA="minimal small large" RUNS=3 bench/run.sh
 #   BASE_REV=c7a4ae4 BASE_CORPORA="small large" bench/run.sh   # also time an older tfreview
-#   APPEND=1 CORPORA=large bench/run.sh       # re-measure one corpus, keep the others' runs
+#   APPEND=1 CORPORA=large APPEND_REASON="load burst" bench/run.sh   # re-measure one corpus, keep the others' runs
 #   REPORT_ONLY=1 bench/run.sh                # rewrite the document from the last results
 #
 # Environment: RUNS (runs per tool and corpus, default 5), RUNS_BIG (for
@@ -25,7 +25,10 @@
 # "large eks-shaped": also time a cold and a warm `--cache-dir` scan), SHARD_CORPUS
 # (default roots-1000, when in CORPORA), SHARD_COUNTS (default "2 4") and
 # SHARD_RUNS (runs of each shard, default 1): each `--shard K/N` timed
-# alone, then merged and compared with the single scan.
+# alone, then merged and compared with the single scan. TREEMEM_CORPORA
+# (default CORPORA): one more run of each scanner under bench/treemem, for
+# the peak memory of the whole process tree; TREEMEM_ONLY=1 runs only that
+# step on CORPORA and rewrites the document, keeping the other results.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -84,6 +87,7 @@ log "building tfreview, parseonly, report"
 go build -o "$OUT/tfreview" ./cmd/tfreview
 go -C bench build -o "$OUT/parseonly" ./parseonly
 go -C bench build -o "$OUT/report" ./report
+go -C bench build -o "$OUT/treemem" ./treemem
 
 if [ -n "$BASE_REV" ]; then
 	log "building baseline tfreview at $BASE_REV"
@@ -129,18 +133,25 @@ export HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 ALL_PROXY=ht
 export http_proxy=$HTTP_PROXY https_proxy=$HTTPS_PROXY all_proxy=$ALL_PROXY NO_PROXY= no_proxy=
 export GIT_TERMINAL_PROMPT=0
 
-if [ "${APPEND:-}" = 1 ] && [ -s "$RUNS_TSV" ]; then
+TREEMEM_TSV=$RESULTS/treemem.tsv
+if [ "${TREEMEM_ONLY:-}" = 1 ]; then
+	# Only the process-tree memory step below, on CORPORA, keeping every
+	# other result of the last run (and its metadata).
+	# shellcheck source=/dev/null
+	. "$META"
+elif [ "${APPEND:-}" = 1 ] && [ -s "$RUNS_TSV" ]; then
 	# Re-measure CORPORA only (say, one whose runs a burst of load from other
 	# users disturbed), keeping the other corpora's runs; the document says so.
 	for corpus in $CORPORA; do
 		awk -F'\t' -v c="$corpus" '$1 != c' "$RUNS_TSV" >"$RUNS_TSV.tmp" && mv "$RUNS_TSV.tmp" "$RUNS_TSV"
 	done
-	echo "$CORPORA at $(date -u +%H:%M) UTC" >>"$REMEASURED"
+	echo "$CORPORA at $(date -u +%H:%M) UTC${APPEND_REASON:+ ($APPEND_REASON)}" >>"$REMEASURED"
 else
 	rm -rf "$RESULTS"
 	mkdir -p "$RESULTS"
 	printf 'corpus\ttool\trun\twall_s\tmaxrss_kb\texit\tfindings\tcpu_s\n' >"$RUNS_TSV"
 fi
+if [ "${TREEMEM_ONLY:-}" != 1 ]; then
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # trivy_scanners CORPUS: what tfreview scans there. tfreview checks
@@ -278,12 +289,33 @@ for corpus in $(tail -n +2 "$CORPUS_DIR/corpora.tsv" | cut -f1); do
 		echo
 	} >>"$PARITY"
 done
+fi # TREEMEM_ONLY
 
+# Process-tree memory: GNU time's peak RSS is the largest single process
+# (ru_maxrss), and tfreview evaluates root modules in worker processes, so
+# its figure leaves the workers out. One more run of each scanner per
+# corpus under bench/treemem, which samples the PSS (shared pages split
+# between the processes sharing them) of the whole tree every 20 ms.
+[ -f "$TREEMEM_TSV" ] || printf 'corpus\ttool\tpeak_pss_kb\tpeak_rss_sum_kb\tprocesses\n' >"$TREEMEM_TSV"
+for corpus in ${TREEMEM_CORPORA:-$CORPORA}; do
+	awk -F'\t' -v c="$corpus" '$1 != c' "$TREEMEM_TSV" >"$TREEMEM_TSV.tmp" && mv "$TREEMEM_TSV.tmp" "$TREEMEM_TSV"
+	for t in tfreview trivy tfsec; do
+		[ "$t" = tfsec ] && [ -n "$TFSEC_ERROR" ] && continue
+		(cd "$CORPUS_DIR/$corpus" && eval "$OUT/treemem timeout --kill-after=10 $TIMEOUT $(command_for "$t" /dev/null "$corpus")" >/dev/null 2>"$RESULTS/treemem.stderr") || true
+		rm -rf "$RESULTS"/trivy-cache-*
+		m=$(awk '/^treemem: / {print $2 "\t" $3 "\t" $4}' "$RESULTS/treemem.stderr" | tail -1)
+		[ -n "$m" ] && printf '%s\t%s\t%s\n' "$corpus" "$t" "$m" >>"$TREEMEM_TSV"
+		log "$corpus $t process tree: ${m:-not measured} (PSS kB, RSS sum kB, processes)"
+	done
+done
+
+if [ "${TREEMEM_ONLY:-}" != 1 ]; then
 {
 	printf 'COMMIT=%q\nLOAD_BEFORE=%q\nLOAD_AFTER=%q\nRUNS=%q\nRUNS_BIG=%q\nSEED=%q\n' "$(git rev-parse --short HEAD)" "$LOAD_BEFORE" "$LOAD_AFTER" "$RUNS" "$RUNS_BIG" "$SEED"
 	printf 'BASE_REV=%q\nBASE_CORPORA=%q\nSAME_INPUTS_CORPORA=%q\nTRIVY_VERSION=%q\n' "$BASE_REV" "$BASE_CORPORA" "$SAME_INPUTS_CORPORA" "$TRIVY_VERSION"
 	printf 'TFSEC_VERSION=%q\nTFSEC_ERROR=%q\nCACHE_CORPORA=%q\nSHARD_CORPUS=%q\nSHARD_COUNTS=%q\nSHARD_RUNS=%q\n' "$TFSEC_VERSION" "$TFSEC_ERROR" "$CACHE_CORPORA" "$SHARD_CORPUS" "$SHARD_COUNTS" "$SHARD_RUNS"
 } >"$META"
+fi
 fi # REPORT_ONLY
 
 log "writing $DOC"
@@ -314,7 +346,7 @@ Kubernetes YAML, so its findings count differently.
 $( [ -n "$TFSEC_ERROR" ] && printf '\n**tfsec could not be built here**, so it is missing from the table; `go install` said:\n\n```\n%s\n```\n' "$TFSEC_ERROR" )
 $( [ -n "$BASE_REV" ] && echo "\`tfreview-base\` is tfreview built at $BASE_REV, before the performance work (and before later built-in rules, which only add work to the current build), on: $BASE_CORPORA." )
 
-$( [ -s "$REMEASURED" ] && echo "Re-measured with \`APPEND=1\` after the full run (a burst of load from other users had disturbed them): $(paste -sd';' "$REMEASURED")." )
+$( [ -s "$REMEASURED" ] && echo "Re-measured with \`APPEND=1\` after the full run, the other corpora's runs kept: $(paste -sd';' "$REMEASURED")." )
 
 **Machine load.** The machine was shared while this ran: load average $loads; $LOAD_BEFORE before and
 $LOAD_AFTER after the run, on $(nproc) cores; the benchmark itself adds about 1 (trivy) to 2 (tfreview's two
@@ -323,7 +355,7 @@ alternate and the ratios, taken side by side, matter more than the absolute seco
 steadier figure.
 
 EOF
-	"$OUT/report" table "$RUNS_TSV" "$CORPUS_DIR/corpora.tsv" "$MERGES"
+	"$OUT/report" table "$RUNS_TSV" "$CORPUS_DIR/corpora.tsv" "$MERGES" "$RESULTS/treemem.tsv"
 	cat <<EOF
 
 ## Findings parity with \`trivy config\`

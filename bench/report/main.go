@@ -3,7 +3,7 @@
 //	report findings FILE.json          number of findings in a tfreview, trivy or tfsec JSON report
 //	report compare TFREVIEW TRIVY      compare the Trivy findings of both reports
 //	report same MERGED SINGLE          whether two tfreview reports hold the same active findings
-//	report table RUNS.tsv CORPORA.tsv [MERGE.tsv]
+//	report table RUNS.tsv CORPORA.tsv [MERGE.tsv [TREEMEM.tsv]]
 //	                                   the markdown table of docs/performance.md
 //
 // RUNS.tsv has one line per run: corpus, tool, run number, wall seconds,
@@ -49,14 +49,11 @@ func main() {
 		}
 		err = same(os.Stdout, os.Args[2], os.Args[3])
 	case "table":
-		if len(os.Args) != 4 && len(os.Args) != 5 {
+		if len(os.Args) < 4 || len(os.Args) > 6 {
 			usage()
 		}
-		mergeFile := ""
-		if len(os.Args) == 5 {
-			mergeFile = os.Args[4]
-		}
-		err = table(os.Stdout, os.Args[2], os.Args[3], mergeFile)
+		extra := append(os.Args[4:], "", "")
+		err = table(os.Stdout, os.Args[2], os.Args[3], extra[0], extra[1])
 	default:
 		usage()
 	}
@@ -67,7 +64,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: report findings FILE.json | compare TFREVIEW.json TRIVY.json | same MERGED.json SINGLE.json | table RUNS.tsv CORPORA.tsv [MERGE.tsv]")
+	fmt.Fprintln(os.Stderr, "usage: report findings FILE.json | compare TFREVIEW.json TRIVY.json | same MERGED.json SINGLE.json | table RUNS.tsv CORPORA.tsv [MERGE.tsv [TREEMEM.tsv]]")
 	os.Exit(2)
 }
 
@@ -353,7 +350,7 @@ func readCorpora(file string) (map[string]corpusInfo, []string) {
 }
 
 // table writes the results table, the growth slopes and the targets.
-func table(w io.Writer, runsFile, corporaFile, mergeFile string) error {
+func table(w io.Writer, runsFile, corporaFile, mergeFile, treeFile string) error {
 	runs, err := readRuns(runsFile)
 	if err != nil {
 		return err
@@ -430,8 +427,13 @@ func table(w io.Writer, runsFile, corporaFile, mergeFile string) error {
 		return err
 	}
 	shardRows := sharding(w, grouped, by, merges)
+	tree, err := readTreeMem(treeFile)
+	if err != nil {
+		return err
+	}
+	treeTable(w, order, tree, by)
 	targets(w, by)
-	targets14(w, order, by, shardRows, merges)
+	targets14(w, order, by, shardRows, merges, tree)
 	return nil
 }
 
@@ -646,12 +648,13 @@ func readMerges(file string) ([]mergeResult, error) {
 // shardRow is the timing of one `--shard K/N` split of a corpus: each
 // shard's median wall time, run alone, against the whole scan's.
 type shardRow struct {
-	corpus          string
-	n               int
-	walls           []float64 // per shard K = 1..N, median of its runs
-	maxWall, mean   float64
-	whole           float64
-	maxRSS, wholeMB float64
+	corpus           string
+	n                int
+	walls            []float64 // per shard K = 1..N, median of its runs
+	maxWall, mean    float64
+	whole            float64
+	maxRSS, wholeMB  float64
+	maxCPU, wholeCPU float64 // CPU is steadier than wall on a shared machine
 }
 
 // sharding writes the sharded timing table. Shard runs are in runs.tsv as
@@ -678,13 +681,14 @@ func sharding(w io.Writer, grouped map[string]map[string][]run, by map[string]ma
 			if len(shards) != n {
 				continue
 			}
-			r := shardRow{corpus: c, n: n, whole: whole.med, wholeMB: whole.rssMed}
+			r := shardRow{corpus: c, n: n, whole: whole.med, wholeMB: whole.rssMed, wholeCPU: whole.cpu}
 			for k := 1; k <= n; k++ {
 				s := shards[k]
 				r.walls = append(r.walls, s.med)
 				r.maxWall = max(r.maxWall, s.med)
 				r.mean += s.med / float64(n)
 				r.maxRSS = max(r.maxRSS, s.rssMed)
+				r.maxCPU = max(r.maxCPU, s.cpu)
 			}
 			rows = append(rows, r)
 		}
@@ -703,8 +707,8 @@ func sharding(w io.Writer, grouped map[string]map[string][]run, by map[string]ma
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "`tfreview scan --shard K/N --show-ignored --format json`, each shard run alone (one after the other, as one job of a matrix would run it on its own runner), median wall per shard over its runs; then `tfreview merge` of the N reports compared with the single scan (`report same`: the active findings as multisets of rule, range, resource, fingerprint and message, and the summary total). Ideal is 1/N of the whole scan's wall (the `tfreview` row above) for the slowest shard: a matrix waits for it.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| corpus | N | wall per shard (s) | slowest shard (s) | mean shard (s) | whole scan (s) | whole / N (s) | slowest / (whole / N) | mean / (whole / N) | peak RSS, largest shard / whole (MiB) | merged = single scan |")
-	fmt.Fprintln(w, "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+	fmt.Fprintln(w, "| corpus | N | wall per shard (s) | slowest shard (s) | mean shard (s) | whole scan (s) | whole / N (s) | slowest / (whole / N) | mean / (whole / N) | CPU, largest shard / (whole / N) | peak RSS, largest shard / whole (MiB) | merged = single scan |")
+	fmt.Fprintln(w, "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
 	for _, r := range rows {
 		var ws []string
 		for _, x := range r.walls {
@@ -717,8 +721,8 @@ func sharding(w io.Writer, grouped map[string]map[string][]run, by map[string]ma
 				verdict = m.text
 			}
 		}
-		fmt.Fprintf(w, "| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f× | %.0f / %.0f | %s |\n", r.corpus, r.n, strings.Join(ws, ", "),
-			r.maxWall, r.mean, r.whole, ideal, r.maxWall/ideal, r.mean/ideal, r.maxRSS, r.wholeMB, verdict)
+		fmt.Fprintf(w, "| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f× | %.2f× (%.1f s / %.1f s) | %.0f / %.0f | %s |\n", r.corpus, r.n, strings.Join(ws, ", "),
+			r.maxWall, r.mean, r.whole, ideal, r.maxWall/ideal, r.mean/ideal, r.maxCPU/(r.wholeCPU/float64(r.n)), r.maxCPU, r.wholeCPU/float64(r.n), r.maxRSS, r.wholeMB, verdict)
 	}
 	return rows
 }
@@ -735,7 +739,7 @@ const (
 )
 
 // targets14 checks the figures against issue 14's "Done when".
-func targets14(w io.Writer, order []string, by map[string]map[string]summary, shards []shardRow, merges []mergeResult) {
+func targets14(w io.Writer, order []string, by map[string]map[string]summary, shards []shardRow, merges []mergeResult, tree map[string]map[string]treeMem) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "### Targets (issue 14)")
 	fmt.Fprintln(w)
@@ -747,11 +751,11 @@ func targets14(w io.Writer, order []string, by map[string]map[string]summary, sh
 	}
 	// check writes one target over every corpus: the ratio on each, and
 	// whether it holds on all.
-	check := func(title string, ratio func(sums map[string]summary) (float64, bool), bound float64) {
+	check := func(title string, data map[string]map[string]summary, ratio func(sums map[string]summary) (float64, bool), bound float64) {
 		var parts []string
 		all, n := true, 0
 		for _, c := range order {
-			sums, ok := by[c]
+			sums, ok := data[c]
 			if !ok {
 				continue
 			}
@@ -792,9 +796,22 @@ func targets14(w io.Writer, order []string, by map[string]map[string]summary, sh
 			return t.med / p.med, true
 		}
 	}
-	check("Wall ≤ tfsec's, tfreview / tfsec", ratioOf("tfsec", false), 1)
-	check(fmt.Sprintf("Wall ≤ %.1f× trivy config's, tfreview / trivy", maxWallVsTrivy), ratioOf("trivy", false), maxWallVsTrivy)
-	check(fmt.Sprintf("Peak RSS ≤ %.1f× tfsec's, tfreview / tfsec", maxRSSVsTfsec), ratioOf("tfsec", true), maxRSSVsTfsec)
+	check("Wall ≤ tfsec's, tfreview / tfsec", by, ratioOf("tfsec", false), 1)
+	check(fmt.Sprintf("Wall ≤ %.1f× trivy config's, tfreview / trivy", maxWallVsTrivy), by, ratioOf("trivy", false), maxWallVsTrivy)
+	check(fmt.Sprintf("Peak RSS ≤ %.1f× tfsec's, tfreview / tfsec, GNU time's largest single process", maxRSSVsTfsec), by, ratioOf("tfsec", true), maxRSSVsTfsec)
+	treeBy := map[string]map[string]summary{}
+	for c, ts := range tree {
+		if _, ok := ts["tfreview"]; !ok {
+			continue
+		}
+		treeBy[c] = map[string]summary{}
+		for t, m := range ts {
+			// One run each: its PSS stands in for the wall and RSS
+			// medians ratioOf reads.
+			treeBy[c][t] = summary{med: float64(m.pssKB), rssMed: float64(m.pssKB)}
+		}
+	}
+	check(fmt.Sprintf("Peak memory ≤ %.1f× tfsec's, tfreview / tfsec, PSS of the whole process tree (workers included)", maxRSSVsTfsec), treeBy, ratioOf("tfsec", true), maxRSSVsTfsec)
 
 	var cache []string
 	cacheOK, cacheN := true, 0
@@ -823,7 +840,7 @@ func targets14(w io.Writer, order []string, by map[string]map[string]summary, sh
 		for _, r := range shards {
 			q := r.maxWall / (r.whole / float64(r.n))
 			ok = ok && q <= maxShardVsIdeal
-			parts = append(parts, fmt.Sprintf("%s N=%d: slowest shard %.2f s against %.2f s / %d = %.2f s (%.2f×)", r.corpus, r.n, r.maxWall, r.whole, r.n, r.whole/float64(r.n), q))
+			parts = append(parts, fmt.Sprintf("%s N=%d: slowest shard %.2f s against %.2f s / %d = %.2f s (%.2f×; CPU %.2f×)", r.corpus, r.n, r.maxWall, r.whole, r.n, r.whole/float64(r.n), q, r.maxCPU/(r.wholeCPU/float64(r.n))))
 		}
 		fmt.Fprintf(w, "- [%s] Sharded 1/N wall ≈ 1/N of the whole (slowest shard ≤ %.2f× whole/N): %s — %s.\n", boxOf(ok), maxShardVsIdeal, strings.Join(parts, "; "), mark(ok))
 	}
@@ -845,4 +862,81 @@ func boxOf(ok bool) string {
 		return "x"
 	}
 	return " "
+}
+
+// treeMem is one line of TREEMEM.tsv (bench/treemem via bench/run.sh).
+type treeMem struct {
+	pssKB, rssKB, procs int
+}
+
+func readTreeMem(file string) (map[string]map[string]treeMem, error) {
+	out := map[string]map[string]treeMem{}
+	if file == "" {
+		return out, nil
+	}
+	data, err := os.ReadFile(file)
+	if os.IsNotExist(err) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Split(l, "\t")
+		if i == 0 && f[0] == "corpus" || l == "" {
+			continue
+		}
+		if len(f) != 5 {
+			return nil, fmt.Errorf("%s:%d: want 5 fields, got %d", file, i+1, len(f))
+		}
+		var m treeMem
+		var errs [3]error
+		m.pssKB, errs[0] = strconv.Atoi(f[2])
+		m.rssKB, errs[1] = strconv.Atoi(f[3])
+		m.procs, errs[2] = strconv.Atoi(f[4])
+		for _, err := range errs {
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", file, i+1, err)
+			}
+		}
+		if out[f[0]] == nil {
+			out[f[0]] = map[string]treeMem{}
+		}
+		out[f[0]][f[1]] = m
+	}
+	return out, nil
+}
+
+// treeTable writes the peak memory of each scanner's whole process tree.
+func treeTable(w io.Writer, order []string, tree map[string]map[string]treeMem, by map[string]map[string]summary) {
+	if len(tree) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "### Memory of the whole process tree")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "GNU time's peak RSS (the table above) is that of the largest single process. tfreview evaluates root modules in worker processes, so that figure leaves the workers out; trivy and tfsec run in one process. One more run of each scanner per corpus under [bench/treemem](../bench/treemem/main.go), which sums the PSS (proportional set size: pages shared between processes, such as the executable's, split between them) of the whole process tree every 20 ms; the peak is shown, with the most processes seen.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| corpus | tfreview PSS (MiB, processes) | GNU time tfreview (MiB) | trivy PSS (MiB) | tfsec PSS (MiB) | tfreview / trivy | tfreview / tfsec |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, c := range order {
+		ts, ok := tree[c]
+		if !ok {
+			continue
+		}
+		t, ok := ts["tfreview"]
+		if !ok {
+			continue
+		}
+		cell := func(tool string) (string, string) {
+			p, ok := ts[tool]
+			if !ok || p.pssKB == 0 {
+				return "–", "–"
+			}
+			return fmt.Sprintf("%.0f", float64(p.pssKB)/1024), fmt.Sprintf("**%.2f×**", float64(t.pssKB)/float64(p.pssKB))
+		}
+		trivy, rTrivy := cell("trivy")
+		tfsec, rTfsec := cell("tfsec")
+		fmt.Fprintf(w, "| %s | %.0f (%d) | %.0f | %s | %s | %s | %s |\n", c, float64(t.pssKB)/1024, t.procs, by[c]["tfreview"].rssMed, trivy, tfsec, rTrivy, rTfsec)
+	}
 }

@@ -13,6 +13,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -49,7 +50,8 @@ func main() {
 		select {
 		case err := <-done:
 			fmt.Fprintf(os.Stderr, "treemem: %d %d %d\n", peakPSS, peakRSS, most)
-			if ee, ok := err.(*exec.ExitError); ok {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
 				os.Exit(ee.ExitCode())
 			}
 			if err != nil {
