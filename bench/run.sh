@@ -151,8 +151,7 @@ else
 	mkdir -p "$RESULTS"
 	printf 'corpus\ttool\trun\twall_s\tmaxrss_kb\texit\tfindings\tcpu_s\n' >"$RUNS_TSV"
 fi
-if [ "${TREEMEM_ONLY:-}" != 1 ]; then
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+[ "${TREEMEM_ONLY:-}" = 1 ] || LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # trivy_scanners CORPUS: what tfreview scans there. tfreview checks
 # Kubernetes YAML manifests wherever they are, so on a corpus holding any
@@ -220,6 +219,7 @@ measure() {
 	log "$corpus $tool #$run: ${wall}s wall, $((rss / 1024)) MiB, exit $status, $findings findings"
 }
 
+if [ "${TREEMEM_ONLY:-}" != 1 ]; then
 for corpus in $CORPORA; do
 	n=$RUNS
 	[ "$corpus" = roots-1000 ] && n=$RUNS_BIG
@@ -303,7 +303,7 @@ for corpus in ${TREEMEM_CORPORA:-$CORPORA}; do
 		[ "$t" = tfsec ] && [ -n "$TFSEC_ERROR" ] && continue
 		(cd "$CORPUS_DIR/$corpus" && eval "$OUT/treemem timeout --kill-after=10 $TIMEOUT $(command_for "$t" /dev/null "$corpus")" >/dev/null 2>"$RESULTS/treemem.stderr") || true
 		rm -rf "$RESULTS"/trivy-cache-*
-		m=$(awk '/^treemem: / {print $2 "\t" $3 "\t" $4}' "$RESULTS/treemem.stderr" | tail -1)
+		m=$(awk '/^treemem: / && $2 > 0 {print $2 "\t" $3 "\t" $4}' "$RESULTS/treemem.stderr" | tail -1)
 		[ -n "$m" ] && printf '%s\t%s\t%s\n' "$corpus" "$t" "$m" >>"$TREEMEM_TSV"
 		log "$corpus $t process tree: ${m:-not measured} (PSS kB, RSS sum kB, processes)"
 	done

@@ -915,7 +915,7 @@ func treeTable(w io.Writer, order []string, tree map[string]map[string]treeMem, 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "### Memory of the whole process tree")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "GNU time's peak RSS (the table above) is that of the largest single process. tfreview evaluates root modules in worker processes, so that figure leaves the workers out; trivy and tfsec run in one process. One more run of each scanner per corpus under [bench/treemem](../bench/treemem/main.go), which sums the PSS (proportional set size: pages shared between processes, such as the executable's, split between them) of the whole process tree every 20 ms; the peak is shown, with the most processes seen.")
+	fmt.Fprintln(w, "GNU time's peak RSS (the table above) is that of the largest single process. tfreview evaluates root modules in worker processes, so that figure leaves the workers out; trivy and tfsec run in one process. One more run of each scanner per corpus (after the timed runs, or in a later `TREEMEM_ONLY=1` pass) under [bench/treemem](../bench/treemem/main.go), which sums the PSS (proportional set size: pages shared between processes, such as the executable's, split between them) of the whole process tree every 20 ms; the peak is shown, with the most processes seen.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| corpus | tfreview PSS (MiB, processes) | GNU time tfreview (MiB) | trivy PSS (MiB) | tfsec PSS (MiB) | tfreview / trivy | tfreview / tfsec |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
