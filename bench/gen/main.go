@@ -32,6 +32,9 @@ type corpus struct {
 	MinServices, MaxServices int
 	// Doc says what the corpus stands for, for corpora.tsv.
 	Doc string
+	// Build, when set, writes the whole corpus (the shaped corpora);
+	// Roots then only lists its root modules for corpora.tsv.
+	Build func(g *generator)
 }
 
 func corpora() []corpus {
@@ -60,6 +63,10 @@ func corpora() []corpus {
 		{Name: "roots-1000", Roots: growth(1000), MinServices: 2, MaxServices: 5, Doc: "growth: 1,000 root modules"},
 		{Name: "large", Roots: live, MinServices: 3, MaxServices: 6,
 			Doc: "multi-component repository: envs x regions x components, shared local modules, remote modules"},
+		{Name: "eks-shaped", Roots: eksRoots, Build: (*generator).eks,
+			Doc: "shaped like terraform-aws-eks: one big module with six local submodules, called by examples/tests roots; locals, try(), for_each, dynamic blocks, IAM policy documents, launch templates, Kubernetes YAML"},
+		{Name: "terragoat-shaped", Roots: terragoatRootList(), Build: (*generator).terragoat,
+			Doc: "shaped like TerraGoat: a few flat roots per cloud (AWS, Azure, GCP) of deliberately insecure resources with literal attributes"},
 	}
 }
 
@@ -195,6 +202,10 @@ func (g *generator) boolLit(p float64) string {
 }
 
 func (g *generator) corpus(c corpus) {
+	if c.Build != nil {
+		c.Build(g)
+		return
+	}
 	if c.Name == "minimal" {
 		g.files["main.tf"] = "resource \"aws_sqs_queue\" \"jobs\" {\n  name                    = \"jobs\"\n  sqs_managed_sse_enabled = true\n}\n"
 		return

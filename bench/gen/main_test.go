@@ -60,3 +60,57 @@ func TestLargeCorpusSize(t *testing.T) {
 		t.Fatalf("large corpus lacks a shape: remote=%v local=%v dynamic=%v for_each=%v count=%v", remote, local, dynamic, forEach, count)
 	}
 }
+
+// The shaped corpora must keep the shapes they are named after, and the
+// same seed must write the same bytes.
+func TestShapedCorpora(t *testing.T) {
+	for _, name := range []string{"eks-shaped", "terragoat-shaped"} {
+		c := byName(t, name)
+		if a, b := generate(c, 7), generate(c, 7); !maps.Equal(a, b) {
+			t.Fatalf("%s: same seed, different corpus", name)
+		}
+	}
+
+	eks := generate(byName(t, "eks-shaped"), 7)
+	has := func(files map[string]string, pathPrefix, text string) bool {
+		for p, s := range files {
+			if strings.HasPrefix(p, pathPrefix) && strings.Contains(s, text) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, want := range []struct{ prefix, text string }{
+		{"main.tf", `dynamic "encryption_config"`},
+		{"node_groups.tf", `source = "./modules/eks-managed-node-group"`},
+		{"modules/eks-managed-node-group/main.tf", `dynamic "block_device_mappings"`},
+		{"modules/eks-managed-node-group/main.tf", `source = "../_user_data"`},
+		{"modules/karpenter/main.tf", `data "aws_iam_policy_document"`},
+		{"examples/", `source = "../.."`},
+		{"examples/", "kind: DaemonSet"},
+		{"tests/", `source  = "terraform-aws-modules/vpc/aws"`},
+	} {
+		if !has(eks, want.prefix, want.text) {
+			t.Errorf("eks-shaped: no %q under %s", want.text, want.prefix)
+		}
+	}
+	// Its roots are exactly the directories no other directory calls: the
+	// top module is called by every example.
+	for _, r := range eksRoots {
+		if _, ok := eks[r+"/main.tf"]; !ok {
+			t.Errorf("eks-shaped: root %s has no main.tf", r)
+		}
+	}
+
+	goat := generate(byName(t, "terragoat-shaped"), 7)
+	for _, provider := range []string{`resource "aws_`, `resource "azurerm_`, `resource "google_`} {
+		if !has(goat, "terraform/", provider) {
+			t.Errorf("terragoat-shaped: no %s resources", provider)
+		}
+	}
+	for p, s := range goat {
+		if strings.Contains(s, "module \"") || strings.Contains(s, "for_each") {
+			t.Errorf("terragoat-shaped: %s has modules or for_each; TerraGoat's roots are flat", p)
+		}
+	}
+}
