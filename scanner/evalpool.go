@@ -165,6 +165,14 @@ func exitFailure(err error, stderr *headBuffer) *evalFailure {
 // reason given is kept.
 func (w *evalProc) kill(k evalKill) {
 	w.mu.Lock()
+	select {
+	case <-w.done:
+		// Waited for already: its PID (and process group) may belong to
+		// another process by now.
+		w.mu.Unlock()
+		return
+	default:
+	}
 	if w.killed == nil {
 		w.killed = &k
 	}
