@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tfreview/tfreview/internal/origin"
 	"hash"
 	"io"
 	"net"
@@ -62,15 +63,6 @@ func checkScheme(u *url.URL) error {
 	return fmt.Errorf("refusing a %q URL", u.Scheme)
 }
 
-// origin is scheme://host:port, the default port made explicit.
-func origin(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
-	}
-	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
-}
-
 // tokenTransport sets the token of the request's origin, if any, and
 // removes any Authorization header otherwise (net/http copies headers to
 // the next hop of a redirect).
@@ -115,7 +107,7 @@ func TokenEnv(host string) string {
 // registry this run resolved a module from, the registry's own host.
 func (f *Fetcher) tokenFor(u *url.URL) string {
 	f.mu.Lock()
-	ok := f.registries[origin(u)]
+	ok := f.registries[origin.Of(u)]
 	f.mu.Unlock()
 	if !ok {
 		return ""
@@ -129,7 +121,7 @@ func (f *Fetcher) service(ctx context.Context, host string) (*url.URL, error) {
 	base := registryURL(host)
 	// The registry's origin receives its token from now on.
 	f.mu.Lock()
-	f.registries[origin(base)] = true
+	f.registries[origin.Of(base)] = true
 	f.mu.Unlock()
 	v, err := f.once(f.services, "disco:"+host, func() (any, error) {
 		disco := base.ResolveReference(&url.URL{Path: "/.well-known/terraform.json"})

@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/tfreview/tfreview/internal/origin"
 	"net/http"
 	"net/url"
 	"strings"
@@ -82,9 +82,9 @@ func newClient(o ClientOptions, env func(string) string, token string, sleep fun
 		inner = http.DefaultTransport
 	}
 	rt := &httpretry.Transport{Base: inner, Policy: retryPolicy(o), Sleep: sleep}
-	hc.Transport = &tokenTransport{base: rt, origin: origin(base), token: token}
+	hc.Transport = &tokenTransport{base: rt, origin: origin.Of(base), token: token}
 	hc.Timeout = 0 // per attempt, in the retry policy
-	hc.CheckRedirect = sameOriginRedirects(origin(base))
+	hc.CheckRedirect = sameOriginRedirects(origin.Of(base))
 	// One URL for the API and uploads, so one origin receives the token.
 	bs := base.String()
 	return gh.NewClient(
@@ -116,17 +116,6 @@ func retryPolicy(o ClientOptions) httpretry.Policy {
 	return p
 }
 
-// origin is scheme://host:port, with the scheme's default port made
-// explicit, so that http://h and http://h:80 compare equal and
-// https://h and http://h do not.
-func origin(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
-	}
-	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
-}
-
 // sameOriginRedirects refuses a redirect out of the API's origin (another
 // host, port, or scheme, such as https to http): net/http forwards the
 // Authorization header to the same host name whatever the port or scheme,
@@ -136,7 +125,7 @@ func sameOriginRedirects(api string) func(*http.Request, []*http.Request) error 
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
 		}
-		if got := origin(req.URL); got != api {
+		if got := origin.Of(req.URL); got != api {
 			return fmt.Errorf("refusing a redirect from the GitHub API (%s) to %s", api, got)
 		}
 		return nil
@@ -153,7 +142,7 @@ type tokenTransport struct {
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
-	if t.token != "" && origin(req.URL) == t.origin {
+	if t.token != "" && origin.Of(req.URL) == t.origin {
 		r.Header.Set("Authorization", "Bearer "+t.token)
 	} else {
 		r.Header.Del("Authorization")
