@@ -311,15 +311,7 @@ func (s *Scanner) fromCache(rootDir *os.Root, set *fileSet, ov *overlayFS, roots
 			r := &results[i]
 			r.notes = append(r.notes, e.Notes...)
 			r.extraSources, r.resources, r.findings = e.ExtraSources, e.Resources, e.Findings
-			if e.Model != nil {
-				dec := modelDecoder{exprs: exprs, sources: func(file string) []byte {
-					if src, ok := sources[file]; ok {
-						return src
-					}
-					return e.ExtraSources[file]
-				}}
-				r.model = dec.fromWire(e.Model)
-			}
+			r.model = decodeModel(e.Model, exprs, sources, e.ExtraSources)
 			continue
 		}
 		opts.Logger.Debug("root module evaluated", "root", root)

@@ -40,8 +40,7 @@ type evalTree struct {
 	Sources map[string][]byte
 	// Modules are the fetched remote modules (--download-modules), nil
 	// when none.
-	Modules        *wireModules
-	AllowDownloads bool
+	Modules *wireModules
 	// Engine is nil when Trivy's checks do not run.
 	Engine         *trivyadapter.EngineOptions
 	Checks         []string
@@ -221,6 +220,22 @@ func decodeValue(data []byte) cty.Value {
 type modelDecoder struct {
 	exprs   *trivyadapter.ExprIndex
 	sources func(file string) []byte
+}
+
+// decodeModel rebuilds a root module from the wire (a worker's reply or
+// the evaluation cache), its expressions found in the scan's sources or,
+// for files only the evaluation read, in extra.
+func decodeModel(w *wireRootModule, exprs *trivyadapter.ExprIndex, sources, extra map[string][]byte) *tfmodel.RootModule {
+	if w == nil {
+		return nil
+	}
+	dec := modelDecoder{exprs: exprs, sources: func(file string) []byte {
+		if src, ok := sources[file]; ok {
+			return src
+		}
+		return extra[file]
+	}}
+	return dec.fromWire(w)
 }
 
 func (d modelDecoder) fromWire(w *wireRootModule) *tfmodel.RootModule {

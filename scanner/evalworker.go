@@ -217,7 +217,7 @@ func (w *evalWorker) evaluate(job *evalJob, waiting func(bool)) evalReply {
 		return evalReply{Err: "job before tree"}
 	}
 	var logs []wireLog
-	opts := Options{AllowDownloads: t.AllowDownloads, Checks: t.Checks, DisabledChecks: t.DisabledChecks, Vars: t.Vars,
+	opts := Options{Checks: t.Checks, DisabledChecks: t.DisabledChecks, Vars: t.Vars,
 		Logger: slog.New(logCollector{level: t.LogLevel, records: &logs})}
 	var engine func() (*trivyadapter.Engine, error)
 	if t.Engine != nil {

@@ -237,7 +237,10 @@ func New(opts Options) (*Scanner, error) {
 	}
 	if len(opts.WorkerCommand) > 0 {
 		s.pool = newEvalPool(opts.WorkerCommand, opts.Limits, opts.Logger)
-		s.pool.warm()
+		if opts.PlanFile == "" {
+			// (A plan is checked in this process: no worker to warm.)
+			s.pool.warm()
+		}
 	}
 	return s, nil
 }
@@ -574,7 +577,7 @@ func logLevel(ctx context.Context, logger *slog.Logger) slog.Level {
 // and fills results as scanRootWithin does.
 func (s *Scanner) evaluateInWorkers(ctx context.Context, abs string, roots []string, ov *overlayFS, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, eopts *trivyadapter.EngineOptions, results []rootResult) error {
 	tree := &evalTree{Abs: abs, Hidden: slices.Sorted(maps.Keys(ov.hidden)), Edits: map[string][]wireEdit{}, Sources: sources,
-		Modules: ov.modules.wire(), AllowDownloads: opts.AllowDownloads, Engine: eopts, Checks: opts.Checks, DisabledChecks: opts.DisabledChecks, Vars: opts.Vars,
+		Modules: ov.modules.wire(), Engine: eopts, Checks: opts.Checks, DisabledChecks: opts.DisabledChecks, Vars: opts.Vars,
 		LogLevel: logLevel(ctx, opts.Logger)}
 	for file, edits := range ov.edits {
 		for _, e := range edits {
@@ -595,15 +598,7 @@ func (s *Scanner) evaluateInWorkers(ctx context.Context, abs string, roots []str
 		}
 		res.notes = append(res.notes, r.Notes...)
 		res.extraSources, res.resources, res.findings = r.ExtraSources, r.Resources, r.Findings
-		if r.Model != nil {
-			dec := modelDecoder{exprs: exprs, sources: func(file string) []byte {
-				if src, ok := sources[file]; ok {
-					return src
-				}
-				return r.ExtraSources[file]
-			}}
-			res.model = dec.fromWire(r.Model)
-		}
+		res.model = decodeModel(r.Model, exprs, sources, r.ExtraSources)
 	})
 }
 
