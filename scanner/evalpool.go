@@ -10,12 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode"
 )
@@ -448,36 +446,9 @@ func (p *evalPool) evaluate(ctx context.Context, tree *evalTree, jobs []evalJob,
 	p.gen++
 	tree.Gen = p.gen
 	p.mu.Unlock()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		errOnce  sync.Once
-		firstErr error
-	)
-	fail := func(err error) { errOnce.Do(func() { firstErr = err; cancel() }) }
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(jobs) || ctx.Err() != nil {
-					return
-				}
-				if err := p.runJob(ctx, tree, &jobs[i], func(r evalReply, f *evalFailure) { done(i, r, f) }); err != nil {
-					fail(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return forEachRoot(ctx, len(jobs), func(ctx context.Context, i int) error {
+		return p.runJob(ctx, tree, &jobs[i], func(r evalReply, f *evalFailure) { done(i, r, f) })
+	})
 }
 
 // runJob evaluates one job, again if its worker is killed for another

@@ -663,16 +663,17 @@ func scanRoot(ctx context.Context, fsys *overlayFS, abs, root string, sources ma
 }
 
 // forEachRoot calls fn(0..n-1) on up to GOMAXPROCS goroutines and returns
-// the first error. Root modules are independent, and evaluating one holds
-// only its own modules, so memory is bounded by the number of workers.
-func forEachRoot(ctx context.Context, n int, fn func(i int) error) error {
+// the first error; the ctx fn gets is cancelled at the first error. Root
+// modules are independent, and evaluating one holds only its own modules,
+// so memory is bounded by the number of workers.
+func forEachRoot(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := range n {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := fn(i); err != nil {
+			if err := fn(ctx, i); err != nil {
 				return err
 			}
 		}
@@ -695,7 +696,7 @@ func forEachRoot(ctx context.Context, n int, fn func(i int) error) error {
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				if err := fn(i); err != nil {
+				if err := fn(ctx, i); err != nil {
 					errOnce.Do(func() { firstErr = err; cancel() })
 					return
 				}

@@ -229,7 +229,7 @@ func (ps *pathScan) evaluate(ctx context.Context) error {
 			go func() { _, _ = s.engines.get(*eopts) }() // errors: on first use
 			engine = func() (*trivyadapter.Engine, error) { return s.engines.get(*eopts) }
 		}
-		err = forEachRoot(ctx, len(pending), func(i int) error {
+		err = forEachRoot(ctx, len(pending), func(ctx context.Context, i int) error {
 			return scanRootWithin(ctx, ps.ov, ps.abs, pending[i], ps.proj.Sources, ps.exprs, opts, engine, &pendingResults[i])
 		})
 	}
