@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/gob"
@@ -74,10 +75,12 @@ func executableHash() (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// cacheEntry is one root module's evaluation, as a worker replies it.
+// cacheEntry is one root module's evaluation, as a worker replies it, its
+// Trivy findings refined. Model is the gob of its wireRootModule, decoded
+// only when the scan needs the model (not when fromModels is cached).
 type cacheEntry struct {
 	Notes        []finding.Note
-	Model        *wireRootModule
+	Model        []byte
 	ExtraSources map[string][]byte
 	Resources    int
 	Findings     []finding.Finding
@@ -285,56 +288,228 @@ func (c *evalCache) put(key string, e *cacheEntry) error {
 	return c.dir.Put(key, buf.Bytes())
 }
 
-// fromCache fills the results of the root modules found in the cache and
-// returns the others, to evaluate, with their results (copies, which
-// store puts back into results and into the cache).
+// cacheLookup is what --cache-dir gave one path scan: every root
+// module's key, and the indexes of those it did not hold — to evaluate —
+// with how many notes each had before evaluation (those are not the
+// evaluation's). Without --cache-dir every root module is missed.
+type cacheLookup struct {
+	tree   []byte   // treeKey's hash
+	keys   []string // by root module
+	idx    []int
+	before []int
+}
+
+// fromCache fills the results of the root modules found in the cache
+// (their findings already refined; their models still encoded, in
+// wireModel) and returns which are missing, to evaluate, refine and then
+// store.
 func (s *Scanner) fromCache(rootDir *os.Root, set *fileSet, ov *overlayFS, roots []string, results []rootResult,
-	userVarFiles []string, exprs *trivyadapter.ExprIndex, sources map[string][]byte, opts Options, eopts *trivyadapter.EngineOptions,
-) (pending []string, pendingResults []rootResult, store func([]rootResult), err error) {
+	userVarFiles []string, opts Options, eopts *trivyadapter.EngineOptions,
+) (cacheLookup, error) {
+	var miss cacheLookup
 	if s.cache == nil {
-		return roots, results, func([]rootResult) {}, nil
+		miss.idx = make([]int, len(roots))
+		for i := range roots {
+			miss.idx[i] = i
+		}
+		return miss, nil
 	}
 	tk, err := s.cache.treeKey(rootDir, set, opts, userVarFiles, eopts)
 	if err != nil {
-		return nil, nil, nil, err
+		return miss, err
 	}
-	tree := tk.h.Sum(nil)
+	miss.tree = tk.h.Sum(nil)
 	hidden := slices.Sorted(maps.Keys(ov.hidden))
 	env := tfVarEnv()
-	var idx []int
-	var keys []string
-	var before []int // notes made before evaluation
+	miss.keys = make([]string, len(roots))
 	for i, root := range roots {
-		key := rootKey(tree, set, ov, hidden, root, set.autoVarFiles(root), opts.Vars, env)
-		if e, ok := s.cache.get(key); ok {
+		miss.keys[i] = rootKey(miss.tree, set, ov, hidden, root, set.autoVarFiles(root), opts.Vars, env)
+	}
+	hit := make([]bool, len(roots))
+	_ = forEachRoot(context.Background(), len(roots), func(_ context.Context, i int) error {
+		e, ok := s.cache.get(miss.keys[i])
+		if !ok {
+			return nil
+		}
+		r := &results[i]
+		r.notes = append(r.notes, e.Notes...)
+		r.extraSources, r.resources, r.findings, r.wireModel = e.ExtraSources, e.Resources, e.Findings, e.Model
+		hit[i] = true
+		return nil
+	})
+	for i, root := range roots {
+		if hit[i] {
 			opts.Logger.Debug("root module from cache", "root", root)
-			r := &results[i]
-			r.notes = append(r.notes, e.Notes...)
-			r.extraSources, r.resources, r.findings = e.ExtraSources, e.Resources, e.Findings
-			r.model = decodeModel(e.Model, exprs, sources, e.ExtraSources)
 			continue
 		}
 		opts.Logger.Debug("root module evaluated", "root", root)
-		idx = append(idx, i)
-		keys = append(keys, key)
-		pending = append(pending, root)
-		pendingResults = append(pendingResults, results[i])
-		before = append(before, len(results[i].notes))
+		miss.idx = append(miss.idx, i)
+		miss.before = append(miss.before, len(results[i].notes))
 	}
-	store = func(done []rootResult) {
-		for j, r := range done {
-			results[idx[j]] = r
-			if r.abandoned || slices.ContainsFunc(r.findings, func(f finding.Finding) bool { return f.RuleID == EvalRuleID }) {
-				continue // stopped by a limit or a crash: not an evaluation to keep
+	return miss, nil
+}
+
+// decodeCached decodes the models of the root modules that came from the
+// cache, on every core: with the model's values, most of a warm scan that
+// needs them.
+func decodeCached(results []rootResult, exprs *trivyadapter.ExprIndex, sources map[string][]byte) {
+	_ = forEachRoot(context.Background(), len(results), func(_ context.Context, i int) error {
+		r := &results[i]
+		if r.wireModel == nil {
+			return nil
+		}
+		var w wireRootModule
+		if err := gob.NewDecoder(bytes.NewReader(r.wireModel)).Decode(&w); err == nil {
+			r.model = decodeModel(&w, exprs, sources, r.extraSources)
+		}
+		r.wireModel = nil
+		return nil
+	})
+}
+
+// storeCache puts the evaluated (and refined) root modules into the
+// cache; evalNotes[j] is how many notes the j-th had after evaluation,
+// before the scan added its own.
+func (s *Scanner) storeCache(miss cacheLookup, roots []string, results []rootResult, evalNotes []int, opts Options) {
+	if s.cache == nil {
+		return
+	}
+	for j, i := range miss.idx {
+		r := results[i]
+		if r.abandoned || slices.ContainsFunc(r.findings, func(f finding.Finding) bool { return f.RuleID == EvalRuleID }) {
+			continue // stopped by a limit or a crash: not an evaluation to keep
+		}
+		e := &cacheEntry{Notes: r.notes[miss.before[j]:evalNotes[j]], ExtraSources: r.extraSources, Resources: r.resources, Findings: r.findings}
+		if r.model != nil {
+			var buf bytes.Buffer
+			if err := gob.NewEncoder(&buf).Encode(toWire(r.model)); err != nil {
+				opts.Logger.Warn("root module not cached", "root", roots[i], "error", err)
+				continue
 			}
-			e := &cacheEntry{Notes: r.notes[before[j]:], ExtraSources: r.extraSources, Resources: r.resources, Findings: r.findings}
-			if r.model != nil {
-				e.Model = toWire(r.model)
-			}
-			if err := s.cache.put(keys[j], e); err != nil {
-				opts.Logger.Warn("root module not cached", "root", pending[j], "error", err)
-			}
+			e.Model = buf.Bytes()
+		}
+		if err := s.cache.put(miss.keys[i], e); err != nil {
+			opts.Logger.Warn("root module not cached", "root", roots[i], "error", err)
 		}
 	}
-	return pending, pendingResults, store, nil
+}
+
+// k8sEntry is the findings of one unit of Kubernetes objects (a YAML
+// file's, or one Terraform-declared object's) as Trivy's checks gave them,
+// and how many objects the unit has (a YAML file without any is not a
+// manifest: not a source of the report, not counted).
+type k8sEntry struct {
+	Objects  int
+	Findings []finding.Finding
+}
+
+// k8sKey is the key of a unit of Kubernetes objects: this executable,
+// the options that change Trivy's Kubernetes checks, and the unit's
+// parts (its kind, file and contents). It is "" — nothing cached — without
+// --cache-dir or when the checks bundle cannot be read.
+func (c *evalCache) k8sKey(opts Options, parts ...string) string {
+	if c == nil {
+		return ""
+	}
+	bin, err := c.binary()
+	if err != nil {
+		return ""
+	}
+	k := keyWriter{h: sha256.New()}
+	k.field("tfreview-k8s-cache", cache.Version, bin, opts.K8sPSS)
+	if opts.ChecksBundle != "" {
+		bh, err := c.bundle(opts.ChecksBundle)
+		if err != nil {
+			return ""
+		}
+		k.field("bundle", bh)
+	}
+	k.field(parts...)
+	return hex.EncodeToString(k.h.Sum(nil))
+}
+
+func (c *evalCache) getK8s(key string) (k8sEntry, bool) {
+	var e k8sEntry
+	if c == nil || key == "" {
+		return e, false
+	}
+	data, ok := c.dir.Get(key)
+	if !ok || gob.NewDecoder(bytes.NewReader(data)).Decode(&e) != nil {
+		return k8sEntry{}, false
+	}
+	return e, true
+}
+
+func (c *evalCache) putK8s(key string, e k8sEntry, opts Options) {
+	if c == nil || key == "" {
+		return
+	}
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(e)
+	if err == nil {
+		err = c.dir.Put(key, buf.Bytes())
+	}
+	if err != nil {
+		opts.Logger.Warn("Kubernetes findings not cached", "error", err)
+	}
+}
+
+// fromModels is what one scan path got from its evaluated models, beyond
+// each root module's own evaluation: the built-in checks' findings, the
+// instance-clamp notes, and the Kubernetes findings on what Terraform
+// declares. --cache-dir keeps it under projectKey, so that a rescan in
+// which every root module comes from the cache decodes no model at all.
+type fromModels struct {
+	Clamped      [][]finding.Note // by root module
+	Builtin      []finding.Finding
+	BuiltinNotes []finding.Note
+	K8s          []finding.Finding // Terraform-declared objects, then helm_release charts
+	K8sNotes     []finding.Note
+
+	cached bool // from the cache: the models were not decoded
+	failed bool // an engine error: not an answer to keep
+}
+
+// projectKey is the key of a scan path's fromModels: every root module's
+// key, in order, and everything else the built-in checks and the
+// Kubernetes checks read — every parsed file (the checks read tfvars and
+// sources directly), the files hidden, the checks selected and their
+// configuration.
+func projectKey(miss cacheLookup, set *fileSet, ov *overlayFS, opts Options, selected []string) string {
+	k := keyWriter{h: sha256.New()}
+	k.field("tfreview-project-cache", string(miss.tree))
+	k.field(miss.keys...)
+	for _, p := range set.sortedPaths() {
+		f := set.files[p]
+		sum := sha256.Sum256(f.Src)
+		k.field("file", p, string(sum[:]), fmt.Sprint(f.Rejected, f.Vars, ov.hidden[p]))
+	}
+	k.field(slices.Sorted(maps.Keys(ov.hidden))...)
+	k.field(selected...)
+	k.field(fmt.Sprintf("%#v", opts.RulesConfig), opts.K8sPSS, opts.ChecksBundle)
+	return hex.EncodeToString(k.h.Sum(nil))
+}
+
+func (c *evalCache) getProject(key string) (*fromModels, bool) {
+	data, ok := c.dir.Get(key)
+	if !ok {
+		return nil, false
+	}
+	var e fromModels
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&e); err != nil {
+		return nil, false
+	}
+	e.cached = true
+	return &e, true
+}
+
+func (c *evalCache) putProject(key string, e *fromModels, opts Options) {
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(e)
+	if err == nil {
+		err = c.dir.Put(key, buf.Bytes())
+	}
+	if err != nil {
+		opts.Logger.Warn("scan path not cached", "error", err)
+	}
 }

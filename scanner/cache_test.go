@@ -43,6 +43,8 @@ func (r evalRecorder) Handle(_ context.Context, rec slog.Record) error {
 		*r.evaluated = append(*r.evaluated, root)
 	case "root module from cache":
 		*r.hits = append(*r.hits, root)
+	case "models from cache":
+		*r.hits = append(*r.hits, "(models)")
 	}
 	return nil
 }
@@ -116,8 +118,13 @@ func cachedScan(t *testing.T, dir, cacheDir string, mutate func(*Options)) (stri
 		R []finding.RuleInfo
 	}{rep.Findings, rep.Notes, rep.Stats, rep.Rules})
 	slices.Sort(*rec.evaluated)
+	lastHits = *rec.hits
 	return string(out), *rec.evaluated
 }
+
+// lastHits are the cache hits of the last cachedScan: root modules, and
+// "(models)" when what the models give came from the cache too.
+var lastHits []string
 
 // TestCacheWarmRescanIdentical: a rescan of an unchanged tree evaluates
 // nothing and reports exactly what the cold scan reported, in this
@@ -212,8 +219,8 @@ func TestCacheCorruptEntryIsMiss(t *testing.T) {
 		}
 		return nil
 	})
-	if len(entries) != 3 {
-		t.Fatalf("%d cache entries, want 3: %v", len(entries), entries)
+	if len(entries) != 4 { // three root modules, and what their models gave
+		t.Fatalf("%d cache entries, want 4: %v", len(entries), entries)
 	}
 	data, _ := os.ReadFile(entries[0])
 	os.WriteFile(entries[0], data[:len(data)/2], 0o600)
@@ -221,6 +228,7 @@ func TestCacheCorruptEntryIsMiss(t *testing.T) {
 	data[len(data)-1] ^= 1
 	os.WriteFile(entries[1], data, 0o600)
 	os.WriteFile(entries[2], []byte("garbage"), 0o600)
+	os.WriteFile(entries[3], nil, 0o600)
 	again, evaluated := cachedScan(t, dir, cacheDir, nil)
 	if strings.Join(evaluated, ",") != "a,b,c" {
 		t.Errorf("evaluated %v after damaging every entry, want a,b,c", evaluated)
@@ -253,4 +261,56 @@ func appendFile(t *testing.T, name, text string) {
 	}
 	f.WriteString(text)
 	f.Close()
+}
+
+// TestCacheModelsEntry: when every root module comes from the cache, so
+// does what their models give — the built-in checks' findings, the
+// Kubernetes findings on Terraform-declared objects and helm_release
+// charts — and no model is decoded; the report is the uncached one. A
+// change that no root module's key covers (the built-in checks'
+// configuration, a YAML manifest) still changes the report.
+func TestCacheModelsEntry(t *testing.T) {
+	dir, cacheDir := t.TempDir(), t.TempDir()
+	copyTree(t, filepath.Join("..", "testdata", "kubernetes"), filepath.Join(dir, "k8s"))
+	copyTree(t, filepath.Join("..", "testdata", "helm"), filepath.Join(dir, "helm"))
+	os.MkdirAll(filepath.Join(dir, "aws"), 0o755)
+	os.WriteFile(filepath.Join(dir, "aws", "main.tf"), []byte("resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n  tags   = { owner = \"me\" }\n}\n"), 0o644)
+	cold, evaluated := cachedScan(t, dir, cacheDir, nil)
+	if len(evaluated) == 0 || slices.Contains(lastHits, "(models)") {
+		t.Fatalf("cold scan: evaluated %v, hits %v", evaluated, lastHits)
+	}
+	for _, want := range []string{"KSV", "TFR-"} {
+		if !strings.Contains(cold, `":"`+want) {
+			t.Fatalf("no %s finding in the fixture's report: the comparison would prove little", want)
+		}
+	}
+	warm, evaluated := cachedScan(t, dir, cacheDir, nil)
+	if len(evaluated) != 0 || !slices.Contains(lastHits, "(models)") {
+		t.Errorf("warm scan: evaluated %v, hits %v; want nothing evaluated and the models entry used", evaluated, lastHits)
+	}
+	if warm != cold {
+		t.Errorf("warm report differs from the cold one:\nwarm %s\ncold %s", warm, cold)
+	}
+
+	// The built-in checks' configuration (the same checks selected, set
+	// differently): every root module is a hit, the models entry is not.
+	tags := func(tags ...string) func(o *Options) {
+		return func(o *Options) { o.RulesConfig.RequiredTags = tags }
+	}
+	owner, _ := cachedScan(t, dir, cacheDir, tags("owner"))
+	team, evaluated := cachedScan(t, dir, cacheDir, tags("team"))
+	if len(evaluated) != 0 || slices.Contains(lastHits, "(models)") {
+		t.Errorf("with required_tags changed: evaluated %v, hits %v; want every root module from the cache, not the models entry", evaluated, lastHits)
+	}
+	if uncached, _ := cachedScan(t, dir, t.TempDir(), tags("team")); team != uncached || team == owner {
+		t.Errorf("with required_tags changed the cached report is not the uncached one (or did not change)")
+	}
+
+	// A YAML manifest is in no root module's key.
+	appendFile(t, filepath.Join(dir, "k8s", "manifests", "web.yaml"), "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: added\nspec:\n  containers:\n    - name: c\n      image: nginx\n")
+	changed, _ := cachedScan(t, dir, cacheDir, nil)
+	uncached, _ := cachedScan(t, dir, t.TempDir(), nil)
+	if changed != uncached || changed == cold {
+		t.Errorf("after a YAML change the cached report is not the uncached one (or did not change)")
+	}
 }

@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"path"
@@ -65,6 +66,7 @@ func isTFVars(name string) bool {
 // reads cached modules under .terraform/modules itself.
 func readFiles(fsys fs.FS, lim Limits, skipDirs, skipFiles []string) (*fileSet, error) {
 	set := &fileSet{files: map[string]*sourceFile{}, tfDirs: map[string]bool{}, byDir: map[string][]*sourceFile{}, hidden: map[string]bool{}}
+	var read []*sourceFile // in walk order, parsed after the walk
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
@@ -115,7 +117,7 @@ func readFiles(fsys fs.FS, lim Limits, skipDirs, skipFiles []string) (*fileSet, 
 			return nil
 		}
 		f := &sourceFile{Path: p, Src: src, Vars: vars}
-		set.parse(f, lim)
+		read = append(read, f)
 		set.files[p] = f
 		set.byDir[path.Dir(p)] = append(set.byDir[path.Dir(p)], f)
 		if tf {
@@ -123,7 +125,40 @@ func readFiles(fsys fs.FS, lim Limits, skipDirs, skipFiles []string) (*fileSet, 
 		}
 		return nil
 	})
+	set.parseAll(read, lim)
 	return set, err
+}
+
+// parallelParseMax is the size above which a file is parsed alone: lexing
+// a hostile file before the nesting limit rejects it can take many times
+// its size in memory, and two at once would double that.
+const parallelParseMax = 1 << 20
+
+// parseAll parses the files (on every core, the large ones one at a time
+// after) and adds their errors and notes in the files' order.
+func (s *fileSet) parseAll(files []*sourceFile, lim Limits) {
+	each := make([]fileSet, len(files)) // each file's errors and notes
+	var small, large []int
+	for i, f := range files {
+		if len(f.Src) > parallelParseMax {
+			large = append(large, i)
+		} else {
+			small = append(small, i)
+		}
+	}
+	_ = forEachRoot(context.Background(), len(small), func(_ context.Context, j int) error {
+		i := small[j]
+		each[i].parse(files[i], lim)
+		return nil
+	})
+	for _, i := range large {
+		each[i].parse(files[i], lim)
+	}
+	for i := range each {
+		s.parseErr = append(s.parseErr, each[i].parseErr...)
+		s.notes = append(s.notes, each[i].notes...)
+		s.skipped += each[i].skipped
+	}
 }
 
 func (s *fileSet) addUnreadable(p string, err error) {

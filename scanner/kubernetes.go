@@ -2,11 +2,13 @@ package scanner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -96,20 +98,45 @@ func readYAMLFiles(fsys fs.FS, opts Options) ([]yamlFile, []finding.Finding, []f
 // folds the built-in TFR-K8S findings a KSV finding covers into it, and
 // adds the YAML files to proj.Sources. out is the scan path's findings so
 // far (the built-in ones included); the result replaces it.
-func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.Project, opts Options, out []finding.Finding, rep *finding.Report) ([]finding.Finding, error) {
+//
+// models is the part that comes from proj's evaluated models (objects a
+// Terraform resource declares, helm_release charts): when models.cached,
+// that part is taken from it and the models are not read; otherwise, when
+// models is not nil, it is filled in for --cache-dir.
+func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.Project, opts Options, out []finding.Finding, rep *finding.Report, models *fromModels) ([]finding.Finding, error) {
 	if !opts.engineOn(EngineTrivy) {
 		return out, nil
 	}
 	files, parseErrs, notes := readYAMLFiles(fsys, opts)
 	out = append(out, parseErrs...)
 	rep.Notes = append(rep.Notes, notes...)
+	// Objects are checked, and their findings cached (--cache-dir), in
+	// units: all the objects of a YAML file, or one Terraform-declared
+	// object. A unit the cache holds is neither parsed nor checked, and
+	// the checks are compiled only if some unit is not held.
 	type object struct {
 		obj trivyadapter.KubernetesObject
 		src []byte
 		res *tfmodel.Block
 	}
-	var objects []object
+	type unit struct {
+		key     string // "" when not cached
+		objects []object
+		found   []finding.Finding
+		cached  bool
+	}
+	var units []*unit
 	for _, f := range files {
+		u := &unit{key: s.cache.k8sKey(opts, "yaml", f.path, string(f.src))}
+		if e, ok := s.cache.getK8s(u.key); ok {
+			if e.Objects > 0 {
+				proj.Sources[f.path] = f.src
+				rep.Stats.Files++
+			}
+			u.found, u.cached = e.Findings, true
+			units = append(units, u)
+			continue
+		}
 		objs, err := trivyadapter.ParseKubernetesYAML(f.path, f.src)
 		if err != nil {
 			line := 1
@@ -120,48 +147,103 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 			out = append(out, parseFinding(f.path, hcl.Range{Filename: f.path, Start: pos, End: pos}, nil, err.Error()))
 			continue
 		}
-		if len(objs) == 0 {
-			continue
+		if len(objs) > 0 {
+			proj.Sources[f.path] = f.src
+			rep.Stats.Files++
 		}
-		proj.Sources[f.path] = f.src
-		rep.Stats.Files++
 		for _, o := range objs {
-			objects = append(objects, object{obj: o, src: f.src})
+			u.objects = append(u.objects, object{obj: o, src: f.src})
 		}
+		units = append(units, u)
 	}
-	for _, o := range trivyadapter.KubernetesObjectsOf(proj) {
-		objects = append(objects, object{obj: o.KubernetesObject, res: o.Resource})
-	}
-	releases, helmNotes := trivyadapter.HelmReleasesOf(proj, fsys, opts.Limits.MaxFileSize)
-	rep.Notes = append(rep.Notes, helmNotes...)
-	if len(objects) == 0 && len(releases) == 0 {
-		return out, nil
-	}
-	engine, err := s.k8s.get(trivyadapter.KubernetesOptions{ChecksBundle: opts.ChecksBundle, PSS: opts.K8sPSS})
-	if err != nil {
-		return nil, err
-	}
-	var found []finding.Finding
-	for _, o := range objects {
-		fs, err := engine.Scan(ctx, o.obj, o.src)
-		if err != nil {
-			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: o.obj.File}, Message: err.Error()})
-			continue
+	var declared []trivyadapter.TerraformKubernetesObject
+	var releases []trivyadapter.HelmRelease
+	if models == nil || !models.cached {
+		declared = trivyadapter.KubernetesObjectsOf(proj)
+		var helmNotes []finding.Note
+		releases, helmNotes = trivyadapter.HelmReleasesOf(proj, fsys, opts.Limits.MaxFileSize)
+		rep.Notes = append(rep.Notes, helmNotes...)
+		if models != nil {
+			models.K8sNotes = helmNotes
 		}
-		for i := range fs {
-			if o.res != nil {
-				locateInResource(&fs[i], o.res)
+	} else {
+		rep.Notes = append(rep.Notes, models.K8sNotes...)
+	}
+	for _, o := range declared {
+		u := &unit{objects: []object{{obj: o.KubernetesObject, res: o.Resource}}}
+		if content, err := json.Marshal(o.Content); err == nil {
+			u.key = s.cache.k8sKey(opts, "terraform", o.File, strconv.Itoa(o.Offset), string(content))
+			if e, ok := s.cache.getK8s(u.key); ok {
+				u.found, u.cached = e.Findings, true
 			}
 		}
-		found = append(found, fs...)
+		units = append(units, u)
 	}
+	if len(units) == 0 && len(releases) == 0 && (models == nil || len(models.K8s) == 0) {
+		return out, nil
+	}
+	engine := func() (*trivyadapter.KubernetesEngine, error) {
+		return s.k8s.get(trivyadapter.KubernetesOptions{ChecksBundle: opts.ChecksBundle, PSS: opts.K8sPSS})
+	}
+	var found []finding.Finding
+	for _, u := range units {
+		if !u.cached {
+			failed := false
+			for _, o := range u.objects {
+				e, err := engine()
+				if err != nil {
+					return nil, err
+				}
+				fs, err := e.Scan(ctx, o.obj, o.src)
+				if err != nil {
+					rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: o.obj.File}, Message: err.Error()})
+					failed = true
+					continue
+				}
+				u.found = append(u.found, fs...)
+			}
+			if !failed {
+				s.cache.putK8s(u.key, k8sEntry{Objects: len(u.objects), Findings: u.found}, opts)
+			} else if models != nil {
+				models.failed = true
+			}
+		}
+		for i := range u.found {
+			// A Terraform-declared object's findings are cached as
+			// Trivy gave them; the resource they are on is this scan's.
+			if len(u.objects) == 1 && u.objects[0].res != nil {
+				locateInResource(&u.found[i], u.objects[0].res)
+			}
+		}
+		found = append(found, u.found...)
+	}
+	yamlFound := len(found)
 	for _, r := range releases {
-		fs, err := scanHelmRelease(ctx, engine, r)
+		e, err := engine()
+		if err != nil {
+			return nil, err
+		}
+		fs, err := scanHelmRelease(ctx, e, r)
 		if err != nil {
 			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: r.Resource.Range, Message: err.Error()})
+			if models != nil {
+				models.failed = true
+			}
 			continue
 		}
 		found = append(found, fs...)
+	}
+	switch {
+	case models == nil:
+	case models.cached:
+		found = append(found, models.K8s...)
+	default:
+		// The Terraform-declared objects' units came after the YAML
+		// files', then the releases.
+		for _, u := range units[len(units)-len(declared):] {
+			models.K8s = append(models.K8s, u.found...)
+		}
+		models.K8s = append(models.K8s, found[yamlFound:]...)
 	}
 	// --checks / --skip-checks apply to the Kubernetes findings (KSV and
 	// KCV) after folding, which foldCovered appends last: the others were

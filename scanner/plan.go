@@ -74,7 +74,7 @@ func (s *Scanner) scanPlan(ctx context.Context, abs string, opts Options, select
 		return nil, nil, nil, err
 	}
 	out = append(out, found...)
-	if out, err = s.scanKubernetes(ctx, rootDir.FS(), proj, opts, out, rep); err != nil {
+	if out, err = s.scanKubernetes(ctx, rootDir.FS(), proj, opts, out, rep, nil); err != nil {
 		return nil, nil, nil, err
 	}
 	return out, directives, proj, nil

@@ -482,7 +482,8 @@ type rootResult struct {
 	model        *tfmodel.RootModule // nil when it could not be evaluated
 	extraSources map[string][]byte
 	resources    int
-	abandoned    bool // still being evaluated, reading the scan's sources
+	abandoned    bool   // still being evaluated, reading the scan's sources
+	wireModel    []byte // from --cache-dir: the model, not decoded (yet)
 	findings     []finding.Finding
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/tfreview/tfreview/finding"
@@ -18,7 +19,7 @@ import (
 // pathScan is the scan of one directory, in named steps that run in
 // order (scanPath):
 //
-//	read → selectRoots → collect → prepareRoots → fetchModules → evaluate → merge → runRules → (Kubernetes)
+//	read → selectRoots → collect → prepareRoots → fetchModules → evaluate → refine → merge → runRules → (Kubernetes)
 //
 // Each step reads what the ones before it filled in.
 type pathScan struct {
@@ -48,6 +49,9 @@ type pathScan struct {
 	userVarFiles []string
 	engine       *trivyadapter.EngineOptions // nil: Trivy's checks do not run
 	results      []rootResult                // one per root, in root order
+	// evaluate
+	miss   cacheLookup // the root modules evaluated (all, without --cache-dir)
+	models *fromModels // what the models give, from the cache or to store there; nil without --cache-dir
 }
 
 // scanPath scans one directory.
@@ -68,12 +72,14 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 	if err := ps.evaluate(ctx); err != nil {
 		return nil, nil, nil, err
 	}
+	ps.refine()
 	ps.merge()
 	ps.runRules()
-	out, err := s.scanKubernetes(ctx, ps.rootDir.FS(), ps.proj, opts, ps.out, rep)
+	out, err := s.scanKubernetes(ctx, ps.rootDir.FS(), ps.proj, opts, ps.out, rep, ps.models)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	ps.storeModels()
 	return out, ps.directives, ps.proj, nil
 }
 
@@ -207,12 +213,30 @@ func (ps *pathScan) prepareRoots() error {
 }
 
 // evaluate evaluates the root modules that --cache-dir does not already
-// hold, in the evaluation workers or in this process, and stores them.
+// hold, in the evaluation workers or in this process.
 func (ps *pathScan) evaluate(ctx context.Context) error {
 	s, opts := ps.s, ps.opts
-	pending, pendingResults, store, err := s.fromCache(ps.rootDir, ps.set, ps.ov, ps.roots, ps.results, ps.userVarFiles, ps.exprs, ps.proj.Sources, opts, ps.engine)
+	miss, err := s.fromCache(ps.rootDir, ps.set, ps.ov, ps.roots, ps.results, ps.userVarFiles, opts, ps.engine)
 	if err != nil {
 		return err
+	}
+	ps.miss = miss
+	if s.cache != nil {
+		ps.models = &fromModels{}
+		if len(miss.idx) == 0 {
+			if e, ok := s.cache.getProject(projectKey(miss, ps.set, ps.ov, opts, ruleIDs(ps.selected))); ok {
+				opts.Logger.Debug("models from cache", "path", ps.prefix)
+				ps.models = e
+			}
+		}
+		if !ps.models.cached {
+			decodeCached(ps.results, ps.exprs, ps.proj.Sources)
+		}
+	}
+	pending := make([]string, len(miss.idx))
+	pendingResults := make([]rootResult, len(miss.idx))
+	for j, i := range miss.idx {
+		pending[j], pendingResults[j] = ps.roots[i], ps.results[i]
 	}
 	switch {
 	case len(pending) == 0:
@@ -236,19 +260,18 @@ func (ps *pathScan) evaluate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store(pendingResults)
+	for j, i := range miss.idx {
+		ps.results[i] = pendingResults[j]
+	}
 	return nil
 }
 
-// merge adds each root module's notes, model and findings to the scan,
-// in root order so that the report does not depend on scheduling.
-func (ps *pathScan) merge() {
-	proj, rep := ps.proj, ps.rep
-	for i := range ps.results {
-		if m := ps.results[i].model; m != nil {
-			ps.results[i].notes = append(ps.results[i].notes, clampedNotes(m, ps.wrapped, ps.opts.Limits.MaxInstances)...)
-		}
-	}
+// refine adds the files the evaluation read (file(), templatefile()) to
+// the sources, gives the new evaluations' Trivy findings their columns
+// and fixes (refineTrivy, on every core), and stores those evaluations in
+// --cache-dir, refined, so that a cached root module skips this too.
+func (ps *pathScan) refine() {
+	proj := ps.proj
 	for _, r := range ps.results {
 		if r.abandoned {
 			// The abandoned evaluation still reads the sources map.
@@ -257,20 +280,68 @@ func (ps *pathScan) merge() {
 		}
 	}
 	for _, r := range ps.results {
-		rep.Notes = append(rep.Notes, r.notes...)
-		if r.model == nil {
-			ps.out = append(ps.out, r.findings...) // TFR-EVAL
-			continue
-		}
-		rep.Stats.RootModules++
-		rep.Stats.Resources += r.resources
-		proj.RootModules = append(proj.RootModules, r.model)
 		for p, src := range r.extraSources {
 			if _, ok := proj.Sources[p]; !ok {
 				proj.Sources[p] = src
 			}
 		}
-		refineTrivy(r.findings, indexBlocks(r.model), proj)
+	}
+	_ = forEachRoot(context.Background(), len(ps.miss.idx), func(_ context.Context, j int) error {
+		if r := &ps.results[ps.miss.idx[j]]; r.model != nil {
+			refineTrivy(r.findings, indexBlocks(r.model), proj)
+		}
+		return nil
+	})
+	evalNotes := make([]int, len(ps.miss.idx))
+	for j, i := range ps.miss.idx {
+		evalNotes[j] = len(ps.results[i].notes)
+	}
+	ps.s.storeCache(ps.miss, ps.roots, ps.results, evalNotes, ps.opts)
+}
+
+// storeModels puts what the models gave into --cache-dir, when every
+// root module was evaluated (or came from the cache) without a problem.
+func (ps *pathScan) storeModels() {
+	m := ps.models
+	if m == nil || m.cached || m.failed || slices.ContainsFunc(ps.results, func(r rootResult) bool { return r.abandoned }) {
+		return
+	}
+	ps.s.cache.putProject(projectKey(ps.miss, ps.set, ps.ov, ps.opts, ruleIDs(ps.selected)), m, ps.opts)
+}
+
+// merge adds each root module's notes, model and findings to the scan,
+// in root order so that the report does not depend on scheduling.
+func (ps *pathScan) merge() {
+	proj, rep, models := ps.proj, ps.rep, ps.models
+	if models != nil && !models.cached {
+		models.Clamped = make([][]finding.Note, len(ps.results))
+	}
+	for i := range ps.results {
+		switch m := ps.results[i].model; {
+		case models != nil && models.cached:
+			ps.results[i].notes = append(ps.results[i].notes, models.Clamped[i]...)
+		case m != nil:
+			clamped := clampedNotes(m, ps.wrapped, ps.opts.Limits.MaxInstances)
+			ps.results[i].notes = append(ps.results[i].notes, clamped...)
+			if models != nil {
+				models.Clamped[i] = clamped
+			}
+		}
+	}
+	for _, r := range ps.results {
+		rep.Notes = append(rep.Notes, r.notes...)
+		if r.model == nil && r.wireModel == nil {
+			ps.out = append(ps.out, r.findings...) // TFR-EVAL
+			if models != nil {
+				models.failed = true
+			}
+			continue
+		}
+		rep.Stats.RootModules++
+		rep.Stats.Resources += r.resources
+		if r.model != nil {
+			proj.RootModules = append(proj.RootModules, r.model)
+		}
 		ps.out = append(ps.out, r.findings...)
 	}
 }
@@ -280,9 +351,28 @@ func (ps *pathScan) runRules() {
 	if !ps.opts.engineOn(EngineBuiltin) || len(ps.selected) == 0 {
 		return
 	}
-	fs, errs := rules.Run(ps.proj, ps.opts.RulesConfig, ps.selected)
-	for _, err := range errs {
-		ps.rep.Notes = append(ps.rep.Notes, finding.Note{Kind: finding.NoteEngineError, Message: err.Error()})
+	if m := ps.models; m != nil && m.cached {
+		ps.rep.Notes = append(ps.rep.Notes, m.BuiltinNotes...)
+		ps.out = append(ps.out, m.Builtin...)
+		return
 	}
+	fs, errs := rules.Run(ps.proj, ps.opts.RulesConfig, ps.selected)
+	var notes []finding.Note
+	for _, err := range errs {
+		notes = append(notes, finding.Note{Kind: finding.NoteEngineError, Message: err.Error()})
+	}
+	ps.rep.Notes = append(ps.rep.Notes, notes...)
 	ps.out = append(ps.out, fs...)
+	if m := ps.models; m != nil {
+		m.Builtin, m.BuiltinNotes = slices.Clone(fs), notes
+		m.failed = m.failed || len(errs) > 0
+	}
+}
+
+func ruleIDs(rs []*rules.Rule) []string {
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	return ids
 }
