@@ -659,8 +659,33 @@ func scanRoot(ctx context.Context, fsys *overlayFS, abs, root string, sources ma
 		res.notes = append(res.notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: root},
 			Message: fmt.Sprintf("Trivy checks failed on root module %s: %v", root, err)})
 	}
-	res.findings = filterChecks(found, opts)
+	res.findings = placeUnlocated(filterChecks(found, opts), root, sources)
 	return nil
+}
+
+// unlocatedNote ends the message of a Trivy finding that came without a
+// location (AZU-0068 on a network interface known only by its ID: Trivy's
+// own report puts it on the scanned directory, line 0).
+const unlocatedNote = " (Trivy gave no location for this finding: it is reported at the start of the root module)"
+
+// placeUnlocated puts findings that have no file at line 1 of the root
+// module's first file, as TFR-EVAL findings are, so that every format and
+// reporter can place them, and says so in the message.
+func placeUnlocated(fs []finding.Finding, root string, sources map[string][]byte) []finding.Finding {
+	for i := range fs {
+		f := &fs[i]
+		if f.Range.File != "" {
+			continue
+		}
+		file := root
+		if first := firstFile(sources, root); first != "" {
+			file = first
+		}
+		start := finding.Position{Line: 1, Column: 1, Byte: 0}
+		f.Range = finding.Range{File: file, Start: start, End: start}
+		f.Message += unlocatedNote
+	}
+	return fs
 }
 
 // forEachRoot calls fn(0..n-1) on up to GOMAXPROCS goroutines and returns

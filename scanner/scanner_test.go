@@ -279,3 +279,25 @@ func TestChecksBundle(t *testing.T) {
 		t.Errorf("bundle checks: %v %+v", err, checks)
 	}
 }
+
+// TestTrivyFindingWithoutLocation: Trivy reports AZU-0068 on a network
+// interface known only by its ID with no location at all; the finding is
+// put at line 1 of the root module's first file, and says why, instead
+// of on an empty file name at line 0 that no format can place.
+func TestTrivyFindingWithoutLocation(t *testing.T) {
+	dir := filepath.Join("testdata", "unlocated")
+	rep, err := Scan(context.Background(), Options{Paths: []string{dir}, BaseDir: dir, Checks: []string{"AZU-0068"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 1 {
+		t.Fatalf("%d findings, want 1 (AZU-0068): %v", len(rep.Findings), rep.Findings)
+	}
+	f := rep.Findings[0]
+	if f.RuleID != "AZU-0068" || f.Range.File != "main.tf" || f.Range.Start.Line != 1 || f.Range.Start.Column != 1 {
+		t.Errorf("finding %s at %s:%d:%d, want AZU-0068 at main.tf:1:1", f.RuleID, f.Range.File, f.Range.Start.Line, f.Range.Start.Column)
+	}
+	if !strings.HasSuffix(f.Message, unlocatedNote) {
+		t.Errorf("message %q does not say why it is at line 1", f.Message)
+	}
+}

@@ -84,6 +84,7 @@ type tfreviewReport struct {
 	Findings      []struct {
 		RuleID     string `json:"rule_id"`
 		Engine     string `json:"engine"`
+		Message    string `json:"message"`
 		Suppressed bool   `json:"suppressed"`
 		Range      struct {
 			File  string `json:"file"`
@@ -125,6 +126,10 @@ type trivyReport struct {
 	} `json:"Results"`
 }
 
+// unlocated is what tfreview's message of a Trivy finding that came
+// without a location says (it is placed at line 1 of its root module).
+const unlocated = "(Trivy gave no location for this finding"
+
 // readFindings reads the findings of either format. With trivyOnly, only
 // the findings of tfreview's trivy engine are kept.
 func readFindings(file string, trivyOnly bool) ([]key, error) {
@@ -144,6 +149,11 @@ func readFindings(file string, trivyOnly bool) ([]key, error) {
 		}
 		for _, f := range r.Findings {
 			if f.Suppressed || trivyOnly && f.Engine != "trivy" {
+				continue
+			}
+			if strings.Contains(f.Message, unlocated) {
+				// Trivy puts such a finding on the scanned directory, line 0.
+				out = append(out, key{f.RuleID, ".", 0, 0})
 				continue
 			}
 			out = append(out, key{f.RuleID, f.Range.File, f.Range.Start.Line, f.Range.End.Line})

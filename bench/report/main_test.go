@@ -68,3 +68,24 @@ func TestSame(t *testing.T) {
 		t.Fatalf("different message: %v, %q", err, out.String())
 	}
 }
+
+// A Trivy finding without a location: trivy config puts it on target "."
+// at line 0, tfreview at line 1 of the root module, saying so; the parity
+// comparison counts them as the same finding.
+func TestReadFindingsUnlocated(t *testing.T) {
+	tfr := write(t, "tfreview.json", `{"schema_version": "1", "findings": [
+	{"rule_id": "AZU-0068", "engine": "trivy", "message": "Virtual machine network interface is not associated with a network security group. (Trivy gave no location for this finding: it is reported at the start of the root module)",
+	 "range": {"file": "terraform/azure/aks.tf", "start": {"line": 1}, "end": {"line": 1}}}]}`)
+	trivy := write(t, "trivy.json", `{"Results": [{"Target": ".", "Misconfigurations": [{"ID": "AZU-0068", "Status": "FAIL", "CauseMetadata": {}}]}]}`)
+	a, err := readFindings(tfr, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := readFindings(trivy, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != 1 || len(b) != 1 || a[0] != b[0] {
+		t.Fatalf("tfreview %v, trivy %v: want the same key", a, b)
+	}
+}
