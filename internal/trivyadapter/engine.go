@@ -57,7 +57,9 @@ func regoOptions(opts EngineOptions) ([]options.ScannerOption, fs.FS) {
 		// The embedded checks of these providers only, loaded from the
 		// embedded filesystem under the same paths as Trivy's own loader
 		// gives them.
-		dirs := []string{}
+		// The library metadataLib is loaded again from embeddedChecksFS,
+		// which replaces the embedded one (same path) with a faster one.
+		dirs := []string{metadataLib}
 		for _, p := range slices.Sorted(slices.Values(opts.Providers)) {
 			if _, err := fs.Stat(checks.EmbeddedPolicyFileSystem, "checks/cloud/"+p); err == nil {
 				dirs = append(dirs, "checks/cloud/"+p)
@@ -66,8 +68,8 @@ func regoOptions(opts EngineOptions) ([]options.ScannerOption, fs.FS) {
 		return []options.ScannerOption{
 			rego.WithEmbeddedLibraries(true),
 			rego.WithEmbeddedPolicies(false),
-			rego.WithPolicyFilesystem(checks.EmbeddedPolicyFileSystem), rego.WithPolicyDirs(dirs...),
-		}, checks.EmbeddedPolicyFileSystem
+			rego.WithPolicyFilesystem(embeddedChecksFS), rego.WithPolicyDirs(dirs...),
+		}, embeddedChecksFS
 	}
 	return []options.ScannerOption{
 		rego.WithEmbeddedLibraries(true),
