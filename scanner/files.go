@@ -46,6 +46,7 @@ type fileSet struct {
 	parseErr []finding.Finding
 	notes    []finding.Note
 	skipped  int
+	yaml     bool // a YAML file was seen (the Kubernetes checks may be needed)
 }
 
 func isTerraform(name string) bool {
@@ -86,6 +87,7 @@ func readFiles(fsys fs.FS, lim Limits, skipDirs, skipFiles []string) (*fileSet, 
 		}
 		tf, vars := isTerraform(d.Name()), isTFVars(d.Name())
 		if !tf && !vars {
+			set.yaml = set.yaml || isKubernetesYAML(d.Name())
 			return nil
 		}
 		if matchAny(skipFiles, p) {

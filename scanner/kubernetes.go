@@ -32,6 +32,31 @@ func (c *k8sEngines) get(opts trivyadapter.KubernetesOptions) (*trivyadapter.Kub
 	return c.e, c.err
 }
 
+// k8sEngine is the scanner's compiled Kubernetes checks for opts.
+func (s *Scanner) k8sEngine(opts Options) (*trivyadapter.KubernetesEngine, error) {
+	return s.k8s.get(trivyadapter.KubernetesOptions{ChecksBundle: opts.ChecksBundle, PSS: opts.K8sPSS})
+}
+
+// mayScanKubernetes reports whether the tree read may hold Kubernetes
+// objects: YAML files, or Terraform resources that declare objects or
+// render a chart.
+func mayScanKubernetes(set *fileSet) bool {
+	if set.yaml {
+		return true
+	}
+	for _, f := range set.files {
+		if f.Syntax == nil {
+			continue
+		}
+		for _, b := range topBlocks(f.Syntax) {
+			if b.Type == "resource" && len(b.Labels) == 2 && (strings.HasPrefix(b.Labels[0], "kubernetes_") || b.Labels[0] == "helm_release") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func isKubernetesYAML(name string) bool {
 	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
 }
@@ -182,27 +207,49 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 	if len(units) == 0 && len(releases) == 0 && (models == nil || len(models.K8s) == 0) {
 		return out, nil
 	}
-	engine := func() (*trivyadapter.KubernetesEngine, error) {
-		return s.k8s.get(trivyadapter.KubernetesOptions{ChecksBundle: opts.ChecksBundle, PSS: opts.K8sPSS})
+	engine := func() (*trivyadapter.KubernetesEngine, error) { return s.k8sEngine(opts) }
+	// The objects the cache did not hold are checked on every core, and
+	// their findings and errors put back in the units' order.
+	type job struct {
+		u     *unit
+		o     object
+		found []finding.Finding
+		err   error
+	}
+	var jobs []*job
+	for _, u := range units {
+		if !u.cached {
+			for _, o := range u.objects {
+				jobs = append(jobs, &job{u: u, o: o})
+			}
+		}
+	}
+	if len(jobs) > 0 {
+		e, err := engine()
+		if err != nil {
+			return nil, err
+		}
+		_ = forEachRoot(ctx, len(jobs), func(ctx context.Context, i int) error {
+			jobs[i].found, jobs[i].err = e.Scan(ctx, jobs[i].o.obj, jobs[i].o.src)
+			return nil
+		})
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	failed := map[*unit]bool{}
+	for _, j := range jobs {
+		if j.err != nil {
+			rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: j.o.obj.File}, Message: j.err.Error()})
+			failed[j.u] = true
+			continue
+		}
+		j.u.found = append(j.u.found, j.found...)
 	}
 	var found []finding.Finding
 	for _, u := range units {
 		if !u.cached {
-			failed := false
-			for _, o := range u.objects {
-				e, err := engine()
-				if err != nil {
-					return nil, err
-				}
-				fs, err := e.Scan(ctx, o.obj, o.src)
-				if err != nil {
-					rep.Notes = append(rep.Notes, finding.Note{Kind: finding.NoteEngineError, Range: finding.Range{File: o.obj.File}, Message: err.Error()})
-					failed = true
-					continue
-				}
-				u.found = append(u.found, fs...)
-			}
-			if !failed {
+			if !failed[u] {
 				s.cache.putK8s(u.key, k8sEntry{Objects: len(u.objects), Findings: u.found}, opts)
 			} else if models != nil {
 				models.failed = true

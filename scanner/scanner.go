@@ -199,7 +199,7 @@ func embeddedEngine(opts trivyadapter.EngineOptions) (*trivyadapter.Engine, erro
 
 // Scanner runs scans with one set of options. It owns what scans share:
 // the compiled Trivy checks and the evaluation workers. After Close none
-// of its workers runs.
+// of its workers runs, nor any compilation it started ahead of need.
 type Scanner struct {
 	opts    Options
 	engines *engineCache
@@ -207,6 +207,7 @@ type Scanner struct {
 	cache   *evalCache // nil without Options.CacheDir
 	k8s     k8sEngines
 	modules *moduleFetcher // nil without Options.AllowDownloads
+	ahead   sync.WaitGroup // checks compiled ahead of need (Close waits)
 }
 
 // New checks opts, fills in the default limits and returns a Scanner.
@@ -247,6 +248,7 @@ func New(opts Options) (*Scanner, error) {
 
 // Close stops the evaluation workers. Scans must have returned.
 func (s *Scanner) Close() error {
+	s.ahead.Wait()
 	if s.pool != nil {
 		s.pool.close()
 	}

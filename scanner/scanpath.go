@@ -61,6 +61,12 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 		return nil, nil, nil, err
 	}
 	defer ps.rootDir.Close()
+	if s.cache == nil && opts.engineOn(EngineTrivy) && mayScanKubernetes(ps.set) {
+		// Compile the Kubernetes checks while the root modules are
+		// evaluated rather than after (errors: when scanKubernetes asks).
+		// With --cache-dir they may not be needed at all.
+		s.ahead.Go(func() { _, _ = s.k8sEngine(opts) })
+	}
 	ps.selectRoots()
 	if err := ps.collect(); err != nil {
 		return nil, nil, nil, err
@@ -250,7 +256,7 @@ func (ps *pathScan) evaluate(ctx context.Context) error {
 			// of a small one): it runs on its own goroutine while root
 			// modules are evaluated, and the first root module to need it
 			// waits.
-			go func() { _, _ = s.engines.get(*eopts) }() // errors: on first use
+			s.ahead.Go(func() { _, _ = s.engines.get(*eopts) }) // errors: on first use
 			engine = func() (*trivyadapter.Engine, error) { return s.engines.get(*eopts) }
 		}
 		err = forEachRoot(ctx, len(pending), func(ctx context.Context, i int) error {
