@@ -84,6 +84,7 @@ type cacheEntry struct {
 	ExtraSources map[string][]byte
 	Resources    int
 	Findings     []finding.Finding
+	Helm         []wireHelmRelease
 }
 
 // keyWriter writes length-prefixed fields, so that no two different
@@ -333,7 +334,7 @@ func (s *Scanner) fromCache(rootDir *os.Root, set *fileSet, ov *overlayFS, roots
 		}
 		r := &results[i]
 		r.notes = append(r.notes, e.Notes...)
-		r.extraSources, r.resources, r.findings, r.wireModel = e.ExtraSources, e.Resources, e.Findings, e.Model
+		r.extraSources, r.resources, r.findings, r.wireModel, r.wireHelm = e.ExtraSources, e.Resources, e.Findings, e.Model, e.Helm
 		hit[i] = true
 		return nil
 	})
@@ -361,8 +362,9 @@ func decodeCached(results []rootResult, exprs *trivyadapter.ExprIndex, sources m
 		var w wireRootModule
 		if err := gob.NewDecoder(bytes.NewReader(r.wireModel)).Decode(&w); err == nil {
 			r.model = decodeModel(&w, exprs, sources, r.extraSources)
+			r.helm = helmFromWire(r.wireHelm, r.model)
 		}
-		r.wireModel = nil
+		r.wireModel, r.wireHelm = nil, nil
 		return nil
 	})
 }
@@ -379,7 +381,8 @@ func (s *Scanner) storeCache(miss cacheLookup, roots []string, results []rootRes
 		if r.abandoned || slices.ContainsFunc(r.findings, func(f finding.Finding) bool { return f.RuleID == EvalRuleID }) {
 			continue // stopped by a limit or a crash: not an evaluation to keep
 		}
-		e := &cacheEntry{Notes: r.notes[miss.before[j]:evalNotes[j]], ExtraSources: r.extraSources, Resources: r.resources, Findings: r.findings}
+		e := &cacheEntry{Notes: r.notes[miss.before[j]:evalNotes[j]], ExtraSources: r.extraSources, Resources: r.resources, Findings: r.findings,
+			Helm: helmToWire(r.helm)}
 		if r.model != nil {
 			var buf bytes.Buffer
 			if err := gob.NewEncoder(&buf).Encode(toWire(r.model)); err != nil {
@@ -464,7 +467,6 @@ type fromModels struct {
 	Builtin      []finding.Finding
 	BuiltinNotes []finding.Note
 	K8s          []finding.Finding // Terraform-declared objects, then helm_release charts
-	K8sNotes     []finding.Note
 
 	cached bool // from the cache: the models were not decoded
 	failed bool // an engine error: not an answer to keep

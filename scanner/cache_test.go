@@ -306,6 +306,18 @@ func TestCacheModelsEntry(t *testing.T) {
 		t.Errorf("with required_tags changed the cached report is not the uncached one (or did not change)")
 	}
 
+	// One root module changed: the others come from the cache, their
+	// models decoded (the helm_release charts rendered with them linked
+	// back to their blocks), not the models entry.
+	appendFile(t, filepath.Join(dir, "aws", "main.tf"), "resource \"aws_s3_bucket\" \"c\" {\n  bucket = \"c\"\n}\n")
+	partial, evaluated := cachedScan(t, dir, cacheDir, nil)
+	if strings.Join(evaluated, ",") != "aws" || slices.Contains(lastHits, "(models)") {
+		t.Errorf("after changing aws/main.tf: evaluated %v, hits %v; want only aws evaluated, not the models entry", evaluated, lastHits)
+	}
+	if uncached, _ := cachedScan(t, dir, t.TempDir(), nil); partial != uncached || partial == cold {
+		t.Errorf("after changing aws/main.tf the cached report is not the uncached one (or did not change)")
+	}
+
 	// A YAML manifest is in no root module's key.
 	appendFile(t, filepath.Join(dir, "k8s", "manifests", "web.yaml"), "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: added\nspec:\n  containers:\n    - name: c\n      image: nginx\n")
 	changed, _ := cachedScan(t, dir, cacheDir, nil)

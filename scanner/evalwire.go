@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"encoding/gob"
 	"log/slog"
 	"slices"
 	"strings"
@@ -46,6 +47,8 @@ type evalTree struct {
 	Checks         []string
 	DisabledChecks []string
 	Vars           map[string]string
+	// MaxFileSize bounds each chart file a helm_release renders.
+	MaxFileSize int64
 	// LogLevel is the lowest level of the scan's logger: the worker's
 	// records (Trivy's) at or above it come back with each reply.
 	LogLevel slog.Level
@@ -73,6 +76,7 @@ type evalReply struct {
 	ExtraSources map[string][]byte
 	Resources    int
 	Findings     []finding.Finding
+	Helm         []wireHelmRelease
 	Logs         []wireLog
 }
 
@@ -288,4 +292,70 @@ func (d modelDecoder) expr(r finding.Range) hcl.Expression {
 		return nil
 	}
 	return e
+}
+
+// wireHelmRelease is a trivyadapter.HelmRelease without its resource
+// pointer: helmFromWire finds the block again in the decoded model.
+type wireHelmRelease struct {
+	File, Address     string
+	Chart             string
+	Objects, Defaults []wireK8sObject
+	ValueSources      []finding.Range
+	ValuePaths        []string
+}
+
+type wireK8sObject struct {
+	File    string
+	Content map[string]any // string, int, float64, bool, nil, []any, map[string]any
+	Offset  int
+}
+
+func init() {
+	// The container types of a rendered Kubernetes object, as gob sends
+	// them inside interface values.
+	gob.Register(map[string]any{})
+	gob.Register([]any{})
+}
+
+func helmToWire(rels []trivyadapter.HelmRelease) []wireHelmRelease {
+	objs := func(os []trivyadapter.KubernetesObject) []wireK8sObject {
+		out := make([]wireK8sObject, len(os))
+		for i, o := range os {
+			out[i] = wireK8sObject{File: o.File, Content: o.Content, Offset: o.Offset}
+		}
+		return out
+	}
+	out := make([]wireHelmRelease, len(rels))
+	for i, r := range rels {
+		out[i] = wireHelmRelease{File: r.Resource.Range.File, Address: r.Resource.Address, Chart: r.Chart,
+			Objects: objs(r.Objects), Defaults: objs(r.Defaults), ValueSources: r.ValueSources, ValuePaths: r.ValuePaths}
+	}
+	return out
+}
+
+// helmFromWire links the releases to their blocks in m; a release whose
+// block is not there (it always is: both come from one evaluation) is
+// dropped.
+func helmFromWire(ws []wireHelmRelease, m *tfmodel.RootModule) []trivyadapter.HelmRelease {
+	if len(ws) == 0 || m == nil {
+		return nil
+	}
+	idx := indexBlocks(m)
+	objs := func(ws []wireK8sObject) []trivyadapter.KubernetesObject {
+		out := make([]trivyadapter.KubernetesObject, len(ws))
+		for i, w := range ws {
+			out[i] = trivyadapter.KubernetesObject{File: w.File, Content: w.Content, Offset: w.Offset}
+		}
+		return out
+	}
+	var out []trivyadapter.HelmRelease
+	for _, w := range ws {
+		b := idx[w.File+"\x00"+w.Address]
+		if b == nil {
+			continue
+		}
+		out = append(out, trivyadapter.HelmRelease{Resource: b, Chart: w.Chart, Objects: objs(w.Objects), Defaults: objs(w.Defaults),
+			ValueSources: w.ValueSources, ValuePaths: w.ValuePaths})
+	}
+	return out
 }

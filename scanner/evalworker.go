@@ -217,7 +217,7 @@ func (w *evalWorker) evaluate(job *evalJob, waiting func(bool)) evalReply {
 		return evalReply{Err: "job before tree"}
 	}
 	var logs []wireLog
-	opts := Options{Checks: t.Checks, DisabledChecks: t.DisabledChecks, Vars: t.Vars,
+	opts := Options{Checks: t.Checks, DisabledChecks: t.DisabledChecks, Vars: t.Vars, Limits: Limits{MaxFileSize: t.MaxFileSize},
 		Logger: slog.New(logCollector{level: t.LogLevel, records: &logs})}
 	var engine func() (*trivyadapter.Engine, error)
 	if t.Engine != nil {
@@ -228,7 +228,8 @@ func (w *evalWorker) evaluate(job *evalJob, waiting func(bool)) evalReply {
 	if err := scanRoot(context.Background(), w.fsys, t.Abs, job.Root, t.Sources, nil, opts, engine, &res, func(on bool) { waiting(!on) }); err != nil {
 		return evalReply{Err: err.Error()}
 	}
-	reply := evalReply{Notes: res.notes, ExtraSources: res.extraSources, Resources: res.resources, Findings: res.findings, Logs: logs}
+	reply := evalReply{Notes: res.notes, ExtraSources: res.extraSources, Resources: res.resources, Findings: res.findings,
+		Helm: helmToWire(res.helm), Logs: logs}
 	if res.model != nil {
 		reply.Model = toWire(res.model)
 	}

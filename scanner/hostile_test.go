@@ -474,3 +474,49 @@ func TestVarsAreDataNotEnvironment(t *testing.T) {
 		t.Errorf("the scan wrote TF_VAR_tfrvartest_enc=%q into the environment", v)
 	}
 }
+
+// TestHelmChartTimeLimit: a helm_release's chart whose template loops
+// 10^10 times is rendered within its root module's evaluation, so
+// --max-eval-time stops it: that root module is TFR-EVAL and the other's
+// findings are reported, in this process and in a worker (which is
+// killed, so the render does not go on).
+func TestHelmChartTimeLimit(t *testing.T) {
+	for _, workers := range []bool{false, true} {
+		dir := t.TempDir()
+		for name, src := range map[string]string{
+			"bomb/main.tf": `resource "helm_release" "slow" {
+  name  = "slow"
+  chart = "./chart"
+}
+`,
+			"bomb/chart/Chart.yaml":         "apiVersion: v2\nname: slow\nversion: 0.1.0\n",
+			"bomb/chart/templates/pod.yaml": "{{- range until 100000 }}{{- range until 100000 }}{{- end }}{{- end }}\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx\n",
+			"good/main.tf":                  unencrypted,
+		} {
+			if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		opts := Options{Paths: []string{dir}, BaseDir: dir, Limits: Limits{MaxEvalTime: 2 * time.Second}}
+		if workers {
+			opts.WorkerCommand = testWorkerCommand(t)
+		}
+		start := time.Now()
+		rep, err := Scan(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took > time.Minute {
+			t.Errorf("workers=%v: the scan took %s", workers, took)
+		}
+		if evals := find(rep, EvalRuleID, "bomb/main.tf", 1); len(evals) != 1 {
+			t.Errorf("workers=%v: want one TFR-EVAL on bomb/main.tf:1, got %+v", workers, rep.Findings)
+		}
+		if len(find(rep, "AWS-0026", "good/main.tf", 3)) != 1 {
+			t.Errorf("workers=%v: the other root module was not scanned: %+v", workers, rep.Findings)
+		}
+	}
+}

@@ -124,11 +124,12 @@ func readYAMLFiles(fsys fs.FS, opts Options) ([]yamlFile, []finding.Finding, []f
 // adds the YAML files to proj.Sources. out is the scan path's findings so
 // far (the built-in ones included); the result replaces it.
 //
-// models is the part that comes from proj's evaluated models (objects a
-// Terraform resource declares, helm_release charts): when models.cached,
+// releases are the helm_release charts rendered with the root modules'
+// evaluation. models is the part that comes from proj's evaluated models
+// (objects a Terraform resource declares, the releases): when models.cached,
 // that part is taken from it and the models are not read; otherwise, when
 // models is not nil, it is filled in for --cache-dir.
-func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.Project, opts Options, out []finding.Finding, rep *finding.Report, models *fromModels) ([]finding.Finding, error) {
+func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.Project, releases []trivyadapter.HelmRelease, opts Options, out []finding.Finding, rep *finding.Report, models *fromModels) ([]finding.Finding, error) {
 	if !opts.engineOn(EngineTrivy) {
 		return out, nil
 	}
@@ -182,17 +183,10 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 		units = append(units, u)
 	}
 	var declared []trivyadapter.TerraformKubernetesObject
-	var releases []trivyadapter.HelmRelease
 	if models == nil || !models.cached {
 		declared = trivyadapter.KubernetesObjectsOf(proj)
-		var helmNotes []finding.Note
-		releases, helmNotes = trivyadapter.HelmReleasesOf(proj, fsys, opts.Limits.MaxFileSize)
-		rep.Notes = append(rep.Notes, helmNotes...)
-		if models != nil {
-			models.K8sNotes = helmNotes
-		}
 	} else {
-		rep.Notes = append(rep.Notes, models.K8sNotes...)
+		releases = nil // what they gave is in models
 	}
 	for _, o := range declared {
 		u := &unit{objects: []object{{obj: o.KubernetesObject, res: o.Resource}}}

@@ -74,7 +74,10 @@ func (s *Scanner) scanPlan(ctx context.Context, abs string, opts Options, select
 		return nil, nil, nil, err
 	}
 	out = append(out, found...)
-	if out, err = s.scanKubernetes(ctx, rootDir.FS(), proj, opts, out, rep, nil); err != nil {
+	// A plan is checked in this process: its charts are rendered here too.
+	planReleases, helmNotes := trivyadapter.HelmReleasesOf(proj, rootDir.FS(), opts.Limits.MaxFileSize)
+	rep.Notes = append(rep.Notes, helmNotes...)
+	if out, err = s.scanKubernetes(ctx, rootDir.FS(), proj, planReleases, opts, out, rep, nil); err != nil {
 		return nil, nil, nil, err
 	}
 	return out, directives, proj, nil

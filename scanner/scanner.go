@@ -486,6 +486,8 @@ type rootResult struct {
 	resources    int
 	abandoned    bool   // still being evaluated, reading the scan's sources
 	wireModel    []byte // from --cache-dir: the model, not decoded (yet)
+	helm         []trivyadapter.HelmRelease
+	wireHelm     []wireHelmRelease // from --cache-dir, with wireModel
 	findings     []finding.Finding
 }
 
@@ -580,7 +582,7 @@ func logLevel(ctx context.Context, logger *slog.Logger) slog.Level {
 // and fills results as scanRootWithin does.
 func (s *Scanner) evaluateInWorkers(ctx context.Context, abs string, roots []string, ov *overlayFS, sources map[string][]byte, exprs *trivyadapter.ExprIndex, opts Options, eopts *trivyadapter.EngineOptions, results []rootResult) error {
 	tree := &evalTree{Abs: abs, Hidden: slices.Sorted(maps.Keys(ov.hidden)), Edits: map[string][]wireEdit{}, Sources: sources,
-		Modules: ov.modules.wire(), Engine: eopts, Checks: opts.Checks, DisabledChecks: opts.DisabledChecks, Vars: opts.Vars,
+		Modules: ov.modules.wire(), Engine: eopts, Checks: opts.Checks, DisabledChecks: opts.DisabledChecks, Vars: opts.Vars, MaxFileSize: opts.Limits.MaxFileSize,
 		LogLevel: logLevel(ctx, opts.Logger)}
 	for file, edits := range ov.edits {
 		for _, e := range edits {
@@ -602,6 +604,7 @@ func (s *Scanner) evaluateInWorkers(ctx context.Context, abs string, roots []str
 		res.notes = append(res.notes, r.Notes...)
 		res.extraSources, res.resources, res.findings = r.ExtraSources, r.Resources, r.Findings
 		res.model = decodeModel(r.Model, exprs, sources, r.ExtraSources)
+		res.helm = helmFromWire(r.Helm, res.model)
 	})
 }
 
@@ -662,6 +665,12 @@ func scanRoot(ctx context.Context, fsys *overlayFS, abs, root string, sources ma
 			Message: fmt.Sprintf("Trivy checks failed on root module %s: %v", root, err)})
 	}
 	res.findings = placeUnlocated(filterChecks(found, opts), root, sources)
+	// The root module's helm_release charts are rendered here, within its
+	// evaluation, so that --max-eval-time and --max-eval-memory bound a
+	// chart's templates too; the Kubernetes checks run on them later.
+	rels, notes := trivyadapter.HelmReleasesOf(&tfmodel.Project{RootModules: []*tfmodel.RootModule{res.model}}, fsys, opts.Limits.MaxFileSize)
+	res.helm = rels
+	res.notes = append(res.notes, notes...)
 	return nil
 }
 

@@ -81,7 +81,11 @@ func (s *Scanner) scanPath(ctx context.Context, abs, prefix string, opts Options
 	ps.refine()
 	ps.merge()
 	ps.runRules()
-	out, err := s.scanKubernetes(ctx, ps.rootDir.FS(), ps.proj, opts, ps.out, rep, ps.models)
+	var releases []trivyadapter.HelmRelease
+	for _, r := range ps.results {
+		releases = append(releases, r.helm...)
+	}
+	out, err := s.scanKubernetes(ctx, ps.rootDir.FS(), ps.proj, releases, opts, ps.out, rep, ps.models)
 	if err != nil {
 		return nil, nil, nil, err
 	}
