@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/gob"
 	"os"
+	"os/exec"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -41,6 +43,31 @@ func runTestWorker() int {
 		return 1
 	}
 	return RunWorker()
+}
+
+// ownProcessEnv, in a test binary's environment, names the one test it
+// runs in a process of its own (see inOwnProcess).
+const ownProcessEnv = "TFREVIEW_TEST_OWN_PROCESS"
+
+// inOwnProcess reports whether the calling test runs in a test binary of
+// its own; if not, it runs the test in one, fails t if that run fails, and
+// returns false. For a test that leaves behind work nothing can stop,
+// which then ends with that process instead of slowing the tests after it.
+func inOwnProcess(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(ownProcessEnv) == t.Name() {
+		return true
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.v")
+	cmd.Env = append(os.Environ(), ownProcessEnv+"="+t.Name())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s in its own process: %v\n%s", t.Name(), err, out)
+	}
+	return false
 }
 
 // testWorkerCommand starts evaluation workers from this test binary.

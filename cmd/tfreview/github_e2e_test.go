@@ -30,7 +30,7 @@ const cliName = "tfreview"
 // tfreviewBinary is the CLI as a process: this test binary, linked as
 // tfreview in a temporary directory, which TestMain runs as main does
 // (main's code, no 100 MB second build; the evaluation workers it starts
-// are this binary too, as in every in-process test).
+// are this binary too).
 func tfreviewBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {

@@ -188,7 +188,9 @@ func TestHostileConfigVarFileOutsideRootCLI(t *testing.T) {
 		t.Errorf("--allow-outside-root: exit 2: %s", stderr)
 	}
 	os.WriteFile(".tfreview.yaml", []byte("fail_on: HIGH\n"), 0o644)
-	if code, _, stderr := runCLI(t, "scan", "--engines", "builtin", "--var-file", "../outside.tfvars", "."); code == exitError {
+	// As a process: the relative --var-file reaches the evaluation worker,
+	// which runs elsewhere, as an absolute path.
+	if code, _, stderr := runCLIProcess(t, "scan", "--engines", "builtin", "--var-file", "../outside.tfvars", "."); code == exitError {
 		t.Errorf("--var-file outside the root: exit 2: %s", stderr)
 	}
 }

@@ -18,8 +18,10 @@ func main() {
 }
 
 // workerCommand starts evaluation workers from this executable; none (root
-// modules evaluated in this process) if it cannot be found.
-func workerCommand() []string {
+// modules evaluated in this process) if it cannot be found. A variable so
+// that the tests calling run in the test process can evaluate there (see
+// TestMain).
+var workerCommand = func() []string {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil

@@ -15,6 +15,12 @@ import (
 func scanFindings(t *testing.T, args ...string) ([]map[string]any, int, string) {
 	t.Helper()
 	code, out, stderr := runCLI(t, append([]string{"scan", "--format", "json", "--show-ignored"}, args...)...)
+	return decodeFindings(t, code, out, stderr)
+}
+
+// decodeFindings reads the findings of a scan's json output.
+func decodeFindings(t *testing.T, code int, out, stderr string) ([]map[string]any, int, string) {
+	t.Helper()
 	var rep struct {
 		Findings []map[string]any `json:"findings"`
 	}
@@ -310,17 +316,20 @@ func TestCustomChecksAddedToEmbedded(t *testing.T) {
 	cfgDir := t.TempDir()
 	writeFiles(t, cfgDir, map[string]string{"main.tf": insecureVolume, ".tfreview.yaml": "custom_checks: policies\n",
 		"policies/custom/volume_min_size.rego": customCheck("ACME-0001", "")})
+	// The relative directory reaches the evaluation workers, which run
+	// elsewhere, as an absolute one: these scans run as a process.
 	t.Chdir(cfgDir)
-	fs, _, stderr = scanFindings(t, ".")
+	code, out, stderr := runCLIProcess(t, "scan", "--format", "json", "--show-ignored", ".")
+	fs, _, stderr = decodeFindings(t, code, out, stderr)
 	if len(findingsOf(fs, "ACME-0001")) != 1 {
 		t.Errorf("custom_checks in the config: no ACME-0001 (stderr %s)", stderr)
 	}
-	code, out, stderr := runCLI(t, "checks", "--custom-checks", "policies")
+	code, out, stderr = runCLI(t, "checks", "--custom-checks", "policies")
 	if code != exitOK || !strings.Contains(out, "ACME-0001") || !strings.Contains(out, "AWS-0026") {
 		t.Errorf("checks --custom-checks: exit %d (%s); ACME-0001 and AWS-0026 listed? %v %v", code, stderr, strings.Contains(out, "ACME-0001"), strings.Contains(out, "AWS-0026"))
 	}
 	// A custom ID is a known ID for --checks.
-	if code, _, stderr := runCLI(t, "scan", "--custom-checks", "policies", "--checks", "ACME-0001", "."); code != exitOK && code != exitFindings {
+	if code, _, stderr := runCLIProcess(t, "scan", "--custom-checks", "policies", "--checks", "ACME-0001", "."); code != exitOK && code != exitFindings {
 		t.Errorf("--checks ACME-0001 with its custom check: exit %d (%s)", code, stderr)
 	}
 }

@@ -37,9 +37,14 @@ func TestReadmePreCommitConfig(t *testing.T) {
 	}
 
 	work := t.TempDir()
+	// GOFLAGS: -trimpath, because the hook is built in a new directory each
+	// run and without it every package of this module would be compiled
+	// again (the build cache keys on the source path); -ldflags=-w, because
+	// leaving out the debug information saves a third of linking the
+	// 160 MB binary. Neither changes what the hook does.
 	env := append(os.Environ(), "PRE_COMMIT_HOME="+filepath.Join(work, "cache"),
 		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "GOFLAGS=-buildvcs=false")
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "GOFLAGS=-buildvcs=false -trimpath -ldflags=-w")
 	if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
 		// pre-commit gives golang hooks their own GOPATH; the module cache
 		// we already have keeps the test off the network.
