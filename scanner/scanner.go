@@ -218,6 +218,16 @@ func New(opts Options) (*Scanner, error) {
 		}
 	}
 	opts.Limits = withDefaults(opts.Limits)
+	// The evaluation workers do not run in this process's directory.
+	for _, p := range []*string{&opts.ChecksBundle, &opts.CustomChecks} {
+		if *p != "" {
+			abs, err := filepath.Abs(*p)
+			if err != nil {
+				return nil, err
+			}
+			*p = abs
+		}
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -427,3 +427,13 @@ func TestHostileTrivyignoreAddedByChange(t *testing.T) {
 		t.Errorf(".trivyignore added by the change: exit %d, want 1\n%s\n%s", code, out, stderr)
 	}
 }
+
+// TestRelativeChecksBundleWithWorkers: a relative --checks-bundle reaches
+// the evaluation workers, which run in another directory, as the
+// absolute path (it was "stat .: no such file or directory", exit 2).
+func TestRelativeChecksBundleWithWorkers(t *testing.T) {
+	code, out, errOut := runCLIProcess(t, "scan", "--checks-bundle", "../../testdata/bundles/small", "--format", "json", "../../testdata/insecure")
+	if code != exitFindings || !strings.Contains(out, `"AWS-9901"`) {
+		t.Fatalf("exit %d, want %d with the bundle's AWS-9901; stderr:\n%s", code, exitFindings, errOut)
+	}
+}
