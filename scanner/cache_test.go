@@ -192,7 +192,12 @@ func TestCacheInvalidatesExactly(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir, cacheDir, bundle := cacheTree(t), t.TempDir(), t.TempDir()
 			copyTree(t, bundleSrc, bundle)
-			base := func(o *Options) { o.ChecksBundle = bundle }
+			// The bundle only where it is what changes: compiled from
+			// disk, it would be compiled twice in every case.
+			base := func(*Options) {}
+			if strings.Contains(c.name, "bundle") {
+				base = func(o *Options) { o.ChecksBundle = bundle }
+			}
 			cachedScan(t, dir, cacheDir, base)
 			var opts Options
 			c.change(t, dir, bundle, &opts)

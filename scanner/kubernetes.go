@@ -28,9 +28,23 @@ type k8sEngines struct {
 }
 
 func (c *k8sEngines) get(opts trivyadapter.KubernetesOptions) (*trivyadapter.KubernetesEngine, error) {
-	c.once.Do(func() { c.e, c.err = trivyadapter.NewKubernetesEngine(opts) })
+	c.once.Do(func() {
+		if opts.ChecksBundle != "" {
+			c.e, c.err = trivyadapter.NewKubernetesEngine(opts)
+			return
+		}
+		compile, _ := embeddedK8s.LoadOrStore(opts.PSS, sync.OnceValues(func() (*trivyadapter.KubernetesEngine, error) {
+			return trivyadapter.NewKubernetesEngine(opts)
+		}))
+		c.e, c.err = compile.(func() (*trivyadapter.KubernetesEngine, error))()
+	})
 	return c.e, c.err
 }
+
+// embeddedK8s memoises the compiled embedded Kubernetes checks by Pod
+// Security Standards level (three at most), for the reasons given at
+// embeddedEngines; a checks bundle is compiled per Scanner.
+var embeddedK8s sync.Map // level -> func() (*trivyadapter.KubernetesEngine, error)
 
 // k8sEngine is the scanner's compiled Kubernetes checks for opts.
 func (s *Scanner) k8sEngine(opts Options) (*trivyadapter.KubernetesEngine, error) {
