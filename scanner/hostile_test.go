@@ -488,6 +488,11 @@ func TestVarsAreDataNotEnvironment(t *testing.T) {
 // findings are reported, in this process and in a worker (which is
 // killed, so the render does not go on).
 func TestHelmChartTimeLimit(t *testing.T) {
+	// In this process the render given up on goes on until the process
+	// ends (see TestEvaluationTimeLimit).
+	if !inOwnProcess(t) {
+		return
+	}
 	for _, workers := range []bool{false, true} {
 		dir := t.TempDir()
 		for name, src := range map[string]string{
