@@ -29,7 +29,9 @@ type k8sEngines struct {
 
 func (c *k8sEngines) get(opts trivyadapter.KubernetesOptions) (*trivyadapter.KubernetesEngine, error) {
 	c.once.Do(func() {
-		if opts.ChecksBundle != "" {
+		switch {
+		case opts.ChecksBundle != "", !slices.Contains([]string{"", trivyadapter.PSSBaseline, trivyadapter.PSSRestricted}, opts.PSS):
+			// From disk, or an error: not kept (the memo stays bounded).
 			c.e, c.err = trivyadapter.NewKubernetesEngine(opts)
 			return
 		}
