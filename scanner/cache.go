@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/gob"
@@ -327,16 +326,15 @@ func (s *Scanner) fromCache(rootDir *os.Root, set *fileSet, ov *overlayFS, roots
 		miss.keys[i] = rootKey(miss.tree, set, ov, hidden, root, set.autoVarFiles(root), opts.Vars, env)
 	}
 	hit := make([]bool, len(roots))
-	_ = forEachRoot(context.Background(), len(roots), func(_ context.Context, i int) error {
+	inParallel(len(roots), func(i int) {
 		e, ok := s.cache.get(miss.keys[i])
 		if !ok {
-			return nil
+			return
 		}
 		r := &results[i]
 		r.notes = append(r.notes, e.Notes...)
 		r.extraSources, r.resources, r.findings, r.wireModel, r.wireHelm = e.ExtraSources, e.Resources, e.Findings, e.Model, e.Helm
 		hit[i] = true
-		return nil
 	})
 	for i, root := range roots {
 		if hit[i] {
@@ -354,10 +352,10 @@ func (s *Scanner) fromCache(rootDir *os.Root, set *fileSet, ov *overlayFS, roots
 // cache, on every core: with the model's values, most of a warm scan that
 // needs them.
 func decodeCached(results []rootResult, exprs *trivyadapter.ExprIndex, sources map[string][]byte) {
-	_ = forEachRoot(context.Background(), len(results), func(_ context.Context, i int) error {
+	inParallel(len(results), func(i int) {
 		r := &results[i]
 		if r.wireModel == nil {
-			return nil
+			return
 		}
 		var w wireRootModule
 		if err := gob.NewDecoder(bytes.NewReader(r.wireModel)).Decode(&w); err == nil {
@@ -365,7 +363,6 @@ func decodeCached(results []rootResult, exprs *trivyadapter.ExprIndex, sources m
 			r.helm = helmFromWire(r.wireHelm, r.model)
 		}
 		r.wireModel, r.wireHelm = nil, nil
-		return nil
 	})
 }
 

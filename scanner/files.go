@@ -1,7 +1,6 @@
 package scanner
 
 import (
-	"context"
 	"fmt"
 	"io/fs"
 	"path"
@@ -148,10 +147,9 @@ func (s *fileSet) parseAll(files []*sourceFile, lim Limits) {
 			small = append(small, i)
 		}
 	}
-	_ = forEachRoot(context.Background(), len(small), func(_ context.Context, j int) error {
+	inParallel(len(small), func(j int) {
 		i := small[j]
 		each[i].parse(files[i], lim)
-		return nil
 	})
 	for _, i := range large {
 		each[i].parse(files[i], lim)

@@ -709,6 +709,22 @@ func placeUnlocated(fs []finding.Finding, root string, sources map[string][]byte
 	return fs
 }
 
+// inParallel calls fn(0..n-1) on up to GOMAXPROCS goroutines and
+// returns when all have returned: for work that neither fails nor waits
+// (parsing, decoding, refining), which a cancelled scan lets finish.
+func inParallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // forEachRoot calls fn(0..n-1) on up to GOMAXPROCS goroutines and returns
 // the first error; the ctx fn gets is cancelled at the first error. Root
 // modules are independent, and evaluating one holds only its own modules,

@@ -296,11 +296,10 @@ func (ps *pathScan) refine() {
 			}
 		}
 	}
-	_ = forEachRoot(context.Background(), len(ps.miss.idx), func(_ context.Context, j int) error {
+	inParallel(len(ps.miss.idx), func(j int) {
 		if r := &ps.results[ps.miss.idx[j]]; r.model != nil {
 			refineTrivy(r.findings, indexBlocks(r.model), proj)
 		}
-		return nil
 	})
 	evalNotes := make([]int, len(ps.miss.idx))
 	for j, i := range ps.miss.idx {
