@@ -88,17 +88,26 @@ func locate(p *tfmodel.Project, b *tfmodel.Block) (chain []*hclsyntax.Block, fil
 	if src == nil {
 		return nil, file, nil, "the source of " + file + " was not loaded"
 	}
-	// Parse the bytes we will edit rather than trusting another parse, so
-	// byte offsets are guaranteed to match src.
-	f, diags := hclsyntax.ParseConfig(src, file, hcl.InitialPos)
-	if diags.HasErrors() {
-		return nil, file, nil, file + " does not parse"
+	// The block is found in a parse of exactly the bytes we will edit, so
+	// that byte offsets match src: the scan's own parse when it is of
+	// these bytes (a fix for each of thousands of findings used to parse
+	// its whole file again), else a parse here.
+	var body *hclsyntax.Body
+	if f := p.Syntax[file]; f != nil && bytes.Equal(f.Bytes, src) {
+		body, _ = f.Body.(*hclsyntax.Body)
+	}
+	if body == nil {
+		f, diags := hclsyntax.ParseConfig(src, file, hcl.InitialPos)
+		if diags.HasErrors() {
+			return nil, file, nil, file + " does not parse"
+		}
+		body = f.Body.(*hclsyntax.Body)
 	}
 	var tfChain []*tfmodel.Block
 	for x := b; x != nil; x = x.Parent {
 		tfChain = append([]*tfmodel.Block{x}, tfChain...)
 	}
-	blocks := f.Body.(*hclsyntax.Body).Blocks
+	blocks := body.Blocks
 	for _, want := range tfChain {
 		found := findSyntaxBlock(blocks, want)
 		if found == nil {

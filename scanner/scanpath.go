@@ -278,7 +278,7 @@ func (ps *pathScan) evaluate(ctx context.Context) error {
 
 // refine adds the files the evaluation read (file(), templatefile()) to
 // the sources, gives the new evaluations' Trivy findings their columns
-// and fixes (refineTrivy, on every core), and stores those evaluations in
+// and fixes (refineTrivy), and stores those evaluations in
 // --cache-dir, refined, so that a cached root module skips this too.
 func (ps *pathScan) refine() {
 	proj := ps.proj
@@ -296,11 +296,14 @@ func (ps *pathScan) refine() {
 			}
 		}
 	}
-	inParallel(len(ps.miss.idx), func(j int) {
-		if r := &ps.results[ps.miss.idx[j]]; r.model != nil {
+	// On one goroutine: refining is cheap, and two goroutines allocating
+	// while the collector marks made the main process's peak on the
+	// roots-1000 corpus 15% higher (1.65 against 1.43 GB).
+	for _, i := range ps.miss.idx {
+		if r := &ps.results[i]; r.model != nil {
 			refineTrivy(r.findings, indexBlocks(r.model), proj)
 		}
-	})
+	}
 	evalNotes := make([]int, len(ps.miss.idx))
 	for j, i := range ps.miss.idx {
 		evalNotes[j] = len(ps.results[i].notes)
