@@ -136,6 +136,13 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 			}
 			k.field("bundle", bh)
 		}
+		if eopts.CustomChecks != "" {
+			ch, err := c.bundle(eopts.CustomChecks)
+			if err != nil {
+				return k, err
+			}
+			k.field("custom", ch)
+		}
 	}
 	// Everything else in the tree, by content.
 	err = fs.WalkDir(rootDir.FS(), ".", func(p string, d fs.DirEntry, err error) error {
@@ -175,7 +182,8 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 	return k, err
 }
 
-// bundle hashes the files of a checks bundle directory.
+// bundle hashes the files of a checks bundle (or custom checks)
+// directory.
 func (c *evalCache) bundle(dir string) (string, error) {
 	if h, ok := c.bundleHash.Load(dir); ok {
 		return h.(string), nil
