@@ -145,40 +145,53 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 		}
 	}
 	// Everything else in the tree, by content.
-	err = fs.WalkDir(rootDir.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			k.field("unreadable", p)
-			return nil
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" {
-				return fs.SkipDir
+	var walk func(dir string, follow bool) error
+	walk = func(dir string, follow bool) error {
+		return fs.WalkDir(rootDir.FS(), dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				k.field("unreadable", p)
+				return nil
 			}
+			if d.IsDir() {
+				if d.Name() == ".git" {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if _, parsed := set.files[p]; parsed {
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				target, _ := rootDir.Readlink(p)
+				k.field("other", p, d.Type().String(), target)
+				// A link to a directory of the tree: the evaluation
+				// reads through it (a local module's source may name
+				// it), under paths no parsed file has. Its files, by
+				// content, once: the links in it are walked on their
+				// own.
+				if st, err := rootDir.Stat(p); follow && err == nil && st.IsDir() {
+					k.field("link-dir", p)
+					return walk(p, false)
+				}
+				return nil
+			}
+			f, err := rootDir.Open(p)
+			if err != nil {
+				k.field("unreadable", p)
+				return nil
+			}
+			defer f.Close()
+			fh := sha256.New()
+			if _, err := io.Copy(fh, f); err != nil {
+				// A file that cannot be read whole keys differently from
+				// one that can: the next scan misses rather than trusts it.
+				_, _ = io.WriteString(fh, "\x00unread: "+err.Error())
+			}
+			k.field("file", p, string(fh.Sum(nil)))
 			return nil
-		}
-		if _, parsed := set.files[p]; parsed {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			target, _ := rootDir.Readlink(p)
-			k.field("other", p, d.Type().String(), target)
-			return nil
-		}
-		f, err := rootDir.Open(p)
-		if err != nil {
-			k.field("unreadable", p)
-			return nil
-		}
-		defer f.Close()
-		fh := sha256.New()
-		if _, err := io.Copy(fh, f); err != nil {
-			// A file that cannot be read whole keys differently from
-			// one that can: the next scan misses rather than trusts it.
-			_, _ = io.WriteString(fh, "\x00unread: "+err.Error())
-		}
-		k.field("file", p, string(fh.Sum(nil)))
-		return nil
-	})
+		})
+	}
+	err = walk(".", true)
 	return k, err
 }
 

@@ -376,3 +376,24 @@ deny contains res if {
 	res := result.new("team policy: volumes are encrypted", volume.encryption.enabled)
 }
 `
+
+// TestCacheSymlinkedModuleDir: a local module reached through a symbolic
+// link to a directory of the tree is in the calling root module's key:
+// editing the module through its real path re-evaluates the caller.
+func TestCacheSymlinkedModuleDir(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a/main.tf":        "module \"m\" {\n  source = \"./modules/m\"\n}\n",
+		"shared/m/main.tf": "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = false\n}\n",
+	})
+	if err := os.Symlink("../shared", filepath.Join(dir, "a", "modules")); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := t.TempDir()
+	cold, _ := cachedScan(t, dir, cacheDir, nil)
+	os.WriteFile(filepath.Join(dir, "shared", "m", "main.tf"), []byte("resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = true\n}\n"), 0o644)
+	warm, evaluated := cachedScan(t, dir, cacheDir, nil)
+	uncached, _ := cachedScan(t, dir, t.TempDir(), nil)
+	if warm != uncached || uncached == cold {
+		t.Errorf("after the module behind the link changed (evaluated %v) the cached report is not the uncached one (or did not change):\ncached   %s\nuncached %s", evaluated, warm, uncached)
+	}
+}
