@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"encoding/gob"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"io"
@@ -272,7 +273,7 @@ func rootKey(tree []byte, set *fileSet, ov *overlayFS, hidden []string, root str
 			k.field("env", name, v)
 		}
 	}
-	for _, d := range set.moduleDirs(root) {
+	for _, d := range keyedDirs(set, ov, root) {
 		for _, f := range set.filesIn(d) {
 			sum := sha256.Sum256(f.Src)
 			k.field("tf", f.Path, string(sum[:]), fmt.Sprint(f.Rejected, ov.hidden[f.Path]))
@@ -287,6 +288,30 @@ func rootKey(tree []byte, set *fileSet, ov *overlayFS, hidden []string, root str
 		}
 	}
 	return hex.EncodeToString(k.h.Sum(nil))
+}
+
+// keyedDirs are the directories of the tree whose files root's
+// evaluation reads: those of its local module calls and, as Trivy loads
+// each call that root's .terraform/modules/modules.json names from the
+// directory it gives there (whatever the call's source says), those
+// directories and their own calls.
+func keyedDirs(set *fileSet, fsys fs.FS, root string) []string {
+	dirs := set.moduleDirs(root)
+	data, err := fs.ReadFile(fsys, path.Join(root, ".terraform/modules/modules.json"))
+	if err != nil {
+		return dirs
+	}
+	var doc struct {
+		Modules []moduleEntry `json:"Modules"`
+	}
+	if json.Unmarshal(data, &doc) != nil {
+		return dirs
+	}
+	for _, m := range doc.Modules {
+		dirs = append(dirs, set.moduleDirs(path.Join(root, m.Dir))...)
+	}
+	slices.Sort(dirs)
+	return slices.Compact(dirs)
 }
 
 func (c *evalCache) get(key string) (*cacheEntry, bool) {

@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -395,5 +396,30 @@ func TestCacheSymlinkedModuleDir(t *testing.T) {
 	uncached, _ := cachedScan(t, dir, t.TempDir(), nil)
 	if warm != uncached || uncached == cold {
 		t.Errorf("after the module behind the link changed (evaluated %v) the cached report is not the uncached one (or did not change):\ncached   %s\nuncached %s", evaluated, warm, uncached)
+	}
+}
+
+// TestCacheModulesJSONDir: Trivy loads a root module's calls from the
+// directories its .terraform/modules/modules.json names (here a stale
+// entry: the call's source moved from ../old to ../m without `terraform
+// init`), so those directories' files are in the root module's key.
+func TestCacheModulesJSONDir(t *testing.T) {
+	volume := func(encrypted bool) string {
+		return fmt.Sprintf("resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = %v\n}\n", encrypted)
+	}
+	dir := writeTree(t, map[string]string{
+		"a/main.tf":                         "module \"m\" {\n  source = \"../m\"\n}\n",
+		"a/.terraform/modules/modules.json": `{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"m","Source":"../old","Dir":"../old"}]}`,
+		"m/main.tf":                         volume(true),
+		"old/main.tf":                       volume(true),
+		"b/main.tf":                         "module \"old\" {\n  source = \"../old\"\n}\n",
+	})
+	cacheDir := t.TempDir()
+	cold, _ := cachedScan(t, dir, cacheDir, nil)
+	os.WriteFile(filepath.Join(dir, "old", "main.tf"), []byte(volume(false)), 0o644)
+	warm, evaluated := cachedScan(t, dir, cacheDir, nil)
+	uncached, _ := cachedScan(t, dir, t.TempDir(), nil)
+	if warm != uncached || uncached == cold {
+		t.Errorf("after the module modules.json names changed (evaluated %v) the cached report is not the uncached one (or did not change):\ncached   %s\nuncached %s", evaluated, warm, uncached)
 	}
 }
