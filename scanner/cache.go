@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/gob"
@@ -146,6 +147,11 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 		}
 	}
 	// Everything else in the tree, by content.
+	// Links to directories are followed at most maxLinkDirs times: each
+	// walks its directory again, so a tree of many links to "." would
+	// hash the tree as many times. Past that the key is new each run: no
+	// hit, never a stale one.
+	linkDirs := 0
 	var walk func(dir string, follow bool) error
 	walk = func(dir string, follow bool) error {
 		return fs.WalkDir(rootDir.FS(), dir, func(p string, d fs.DirEntry, err error) error {
@@ -171,6 +177,10 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 				// content, once: the links in it are walked on their
 				// own.
 				if st, err := rootDir.Stat(p); follow && err == nil && st.IsDir() {
+					if linkDirs++; linkDirs > maxLinkDirs {
+						k.field("link-dirs-past-limit", rand.Text())
+						return nil
+					}
 					k.field("link-dir", p)
 					return walk(p, false)
 				}
@@ -195,6 +205,9 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 	err = walk(".", true)
 	return k, err
 }
+
+// maxLinkDirs is how many links to directories treeKey follows.
+const maxLinkDirs = 16
 
 // bundle hashes the files of a checks bundle (or custom checks)
 // directory.

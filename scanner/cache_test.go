@@ -399,6 +399,35 @@ func TestCacheSymlinkedModuleDir(t *testing.T) {
 	}
 }
 
+// TestCacheManyLinkedDirsNotCached: treeKey walks each link to a
+// directory again, so it follows at most maxLinkDirs of them; a tree
+// with more (here links to "." that would each hash the tree) is not
+// cached rather than hashed without bound.
+func TestCacheManyLinkedDirsNotCached(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a/main.tf": "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = false\n}\n",
+	})
+	link := func(i int) {
+		if err := os.Symlink(".", filepath.Join(dir, fmt.Sprintf("l%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range maxLinkDirs {
+		link(i)
+	}
+	cacheDir := t.TempDir()
+	cachedScan(t, dir, cacheDir, nil)
+	if _, evaluated := cachedScan(t, dir, cacheDir, nil); len(evaluated) != 0 {
+		t.Fatalf("with %d links the warm scan evaluated %v, want a hit", maxLinkDirs, evaluated)
+	}
+	link(maxLinkDirs)
+	cold, _ := cachedScan(t, dir, cacheDir, nil)
+	warm, evaluated := cachedScan(t, dir, cacheDir, nil)
+	if len(evaluated) != 1 || warm != cold {
+		t.Errorf("past %d links the rescan evaluated %v, want [a] and the same report", maxLinkDirs, evaluated)
+	}
+}
+
 // TestCacheModulesJSONDir: Trivy loads a root module's calls from the
 // directories its .terraform/modules/modules.json names (here a stale
 // entry: the call's source moved from ../old to ../m without `terraform
