@@ -2,10 +2,12 @@ package scanner
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/gob"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"io"
@@ -136,46 +138,79 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 			}
 			k.field("bundle", bh)
 		}
+		if eopts.CustomChecks != "" {
+			ch, err := c.bundle(eopts.CustomChecks)
+			if err != nil {
+				return k, err
+			}
+			k.field("custom", ch)
+		}
 	}
 	// Everything else in the tree, by content.
-	err = fs.WalkDir(rootDir.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			k.field("unreadable", p)
-			return nil
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" {
-				return fs.SkipDir
+	// Links to directories are followed at most maxLinkDirs times: each
+	// walks its directory again, so a tree of many links to "." would
+	// hash the tree as many times. Past that the key is new each run: no
+	// hit, never a stale one.
+	linkDirs := 0
+	var walk func(dir string, follow bool) error
+	walk = func(dir string, follow bool) error {
+		return fs.WalkDir(rootDir.FS(), dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				k.field("unreadable", p)
+				return nil
 			}
+			if d.IsDir() {
+				if d.Name() == ".git" {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if _, parsed := set.files[p]; parsed {
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				target, _ := rootDir.Readlink(p)
+				k.field("other", p, d.Type().String(), target)
+				// A link to a directory of the tree: the evaluation
+				// reads through it (a local module's source may name
+				// it), under paths no parsed file has. Its files, by
+				// content, once: the links in it are walked on their
+				// own.
+				if st, err := rootDir.Stat(p); follow && err == nil && st.IsDir() {
+					if linkDirs++; linkDirs > maxLinkDirs {
+						k.field("link-dirs-past-limit", rand.Text())
+						return nil
+					}
+					k.field("link-dir", p)
+					return walk(p, false)
+				}
+				return nil
+			}
+			f, err := rootDir.Open(p)
+			if err != nil {
+				k.field("unreadable", p)
+				return nil
+			}
+			defer f.Close()
+			fh := sha256.New()
+			if _, err := io.Copy(fh, f); err != nil {
+				// A file that cannot be read whole keys differently from
+				// one that can: the next scan misses rather than trusts it.
+				_, _ = io.WriteString(fh, "\x00unread: "+err.Error())
+			}
+			k.field("file", p, string(fh.Sum(nil)))
 			return nil
-		}
-		if _, parsed := set.files[p]; parsed {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			target, _ := rootDir.Readlink(p)
-			k.field("other", p, d.Type().String(), target)
-			return nil
-		}
-		f, err := rootDir.Open(p)
-		if err != nil {
-			k.field("unreadable", p)
-			return nil
-		}
-		defer f.Close()
-		fh := sha256.New()
-		if _, err := io.Copy(fh, f); err != nil {
-			// A file that cannot be read whole keys differently from
-			// one that can: the next scan misses rather than trusts it.
-			_, _ = io.WriteString(fh, "\x00unread: "+err.Error())
-		}
-		k.field("file", p, string(fh.Sum(nil)))
-		return nil
-	})
+		})
+	}
+	err = walk(".", true)
 	return k, err
 }
 
-// bundle hashes the files of a checks bundle directory.
+// maxLinkDirs is how many links to directories treeKey follows.
+const maxLinkDirs = 16
+
+// bundle hashes the files of a checks bundle (or custom checks)
+// directory.
 func (c *evalCache) bundle(dir string) (string, error) {
 	if h, ok := c.bundleHash.Load(dir); ok {
 		return h.(string), nil
@@ -251,7 +286,7 @@ func rootKey(tree []byte, set *fileSet, ov *overlayFS, hidden []string, root str
 			k.field("env", name, v)
 		}
 	}
-	for _, d := range set.moduleDirs(root) {
+	for _, d := range keyedDirs(set, ov, root) {
 		for _, f := range set.filesIn(d) {
 			sum := sha256.Sum256(f.Src)
 			k.field("tf", f.Path, string(sum[:]), fmt.Sprint(f.Rejected, ov.hidden[f.Path]))
@@ -266,6 +301,30 @@ func rootKey(tree []byte, set *fileSet, ov *overlayFS, hidden []string, root str
 		}
 	}
 	return hex.EncodeToString(k.h.Sum(nil))
+}
+
+// keyedDirs are the directories of the tree whose files root's
+// evaluation reads: those of its local module calls and, as Trivy loads
+// each call that root's .terraform/modules/modules.json names from the
+// directory it gives there (whatever the call's source says), those
+// directories and their own calls.
+func keyedDirs(set *fileSet, fsys fs.FS, root string) []string {
+	dirs := set.moduleDirs(root)
+	data, err := fs.ReadFile(fsys, path.Join(root, ".terraform/modules/modules.json"))
+	if err != nil {
+		return dirs
+	}
+	var doc struct {
+		Modules []moduleEntry `json:"Modules"`
+	}
+	if json.Unmarshal(data, &doc) != nil {
+		return dirs
+	}
+	for _, m := range doc.Modules {
+		dirs = append(dirs, set.moduleDirs(path.Join(root, m.Dir))...)
+	}
+	slices.Sort(dirs)
+	return slices.Compact(dirs)
 }
 
 func (c *evalCache) get(key string) (*cacheEntry, bool) {

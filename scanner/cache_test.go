@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -329,5 +330,125 @@ func TestCacheModelsEntry(t *testing.T) {
 	uncached, _ := cachedScan(t, dir, t.TempDir(), nil)
 	if changed != uncached || changed == cold {
 		t.Errorf("after a YAML change the cached report is not the uncached one (or did not change)")
+	}
+}
+
+// TestCacheCustomChecks: --custom-checks, and the checks in it, are in
+// the key: adding the directory or editing a check in it gives the
+// uncached report, not the one the cache holds.
+func TestCacheCustomChecks(t *testing.T) {
+	dir := writeTree(t, map[string]string{"main.tf": "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  size = 10\n  encrypted = false\n}\n"})
+	checks := writeTree(t, map[string]string{"volume.rego": strings.ReplaceAll(customCheck, "SEVERITY", "MEDIUM")})
+	cacheDir := t.TempDir()
+	custom := func(o *Options) { o.CustomChecks = checks }
+	cachedScan(t, dir, cacheDir, nil)
+	with, _ := cachedScan(t, dir, cacheDir, custom)
+	if uncached, _ := cachedScan(t, dir, t.TempDir(), custom); with != uncached || !strings.Contains(with, "ACME-0001") {
+		t.Errorf("with --custom-checks added the cached report is not the uncached one:\ncached   %s\nuncached %s", with, uncached)
+	}
+	os.WriteFile(filepath.Join(checks, "volume.rego"), []byte(strings.ReplaceAll(customCheck, "SEVERITY", "CRITICAL")), 0o644)
+	edited, _ := cachedScan(t, dir, cacheDir, custom)
+	if uncached, _ := cachedScan(t, dir, t.TempDir(), custom); edited != uncached || edited == with {
+		t.Errorf("with a custom check edited the cached report is not the uncached one (or did not change)")
+	}
+}
+
+const customCheck = `# METADATA
+# title: Team policy - volumes are encrypted
+# custom:
+#   id: ACME-0001
+#   avd_id: ACME-0001
+#   provider: aws
+#   service: ec2
+#   severity: SEVERITY
+#   input:
+#     selector:
+#       - type: cloud
+#         subtypes:
+#           - service: ec2
+#             provider: aws
+package custom.aws.ec2.volume_min_size
+
+import rego.v1
+
+deny contains res if {
+	some volume in input.aws.ec2.volumes
+	not volume.encryption.enabled.value
+	res := result.new("team policy: volumes are encrypted", volume.encryption.enabled)
+}
+`
+
+// TestCacheSymlinkedModuleDir: a local module reached through a symbolic
+// link to a directory of the tree is in the calling root module's key:
+// editing the module through its real path re-evaluates the caller.
+func TestCacheSymlinkedModuleDir(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a/main.tf":        "module \"m\" {\n  source = \"./modules/m\"\n}\n",
+		"shared/m/main.tf": "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = false\n}\n",
+	})
+	if err := os.Symlink("../shared", filepath.Join(dir, "a", "modules")); err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := t.TempDir()
+	cold, _ := cachedScan(t, dir, cacheDir, nil)
+	os.WriteFile(filepath.Join(dir, "shared", "m", "main.tf"), []byte("resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = true\n}\n"), 0o644)
+	warm, evaluated := cachedScan(t, dir, cacheDir, nil)
+	uncached, _ := cachedScan(t, dir, t.TempDir(), nil)
+	if warm != uncached || uncached == cold {
+		t.Errorf("after the module behind the link changed (evaluated %v) the cached report is not the uncached one (or did not change):\ncached   %s\nuncached %s", evaluated, warm, uncached)
+	}
+}
+
+// TestCacheManyLinkedDirsNotCached: treeKey walks each link to a
+// directory again, so it follows at most maxLinkDirs of them; a tree
+// with more (here links to "." that would each hash the tree) is not
+// cached rather than hashed without bound.
+func TestCacheManyLinkedDirsNotCached(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a/main.tf": "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = false\n}\n",
+	})
+	link := func(i int) {
+		if err := os.Symlink(".", filepath.Join(dir, fmt.Sprintf("l%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range maxLinkDirs {
+		link(i)
+	}
+	cacheDir := t.TempDir()
+	cachedScan(t, dir, cacheDir, nil)
+	if _, evaluated := cachedScan(t, dir, cacheDir, nil); len(evaluated) != 0 {
+		t.Fatalf("with %d links the warm scan evaluated %v, want a hit", maxLinkDirs, evaluated)
+	}
+	link(maxLinkDirs)
+	cold, _ := cachedScan(t, dir, cacheDir, nil)
+	warm, evaluated := cachedScan(t, dir, cacheDir, nil)
+	if len(evaluated) != 1 || warm != cold {
+		t.Errorf("past %d links the rescan evaluated %v, want [a] and the same report", maxLinkDirs, evaluated)
+	}
+}
+
+// TestCacheModulesJSONDir: Trivy loads a root module's calls from the
+// directories its .terraform/modules/modules.json names (here a stale
+// entry: the call's source moved from ../old to ../m without `terraform
+// init`), so those directories' files are in the root module's key.
+func TestCacheModulesJSONDir(t *testing.T) {
+	volume := func(encrypted bool) string {
+		return fmt.Sprintf("resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = %v\n}\n", encrypted)
+	}
+	dir := writeTree(t, map[string]string{
+		"a/main.tf":                         "module \"m\" {\n  source = \"../m\"\n}\n",
+		"a/.terraform/modules/modules.json": `{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"m","Source":"../old","Dir":"../old"}]}`,
+		"m/main.tf":                         volume(true),
+		"old/main.tf":                       volume(true),
+		"b/main.tf":                         "module \"old\" {\n  source = \"../old\"\n}\n",
+	})
+	cacheDir := t.TempDir()
+	cold, _ := cachedScan(t, dir, cacheDir, nil)
+	os.WriteFile(filepath.Join(dir, "old", "main.tf"), []byte(volume(false)), 0o644)
+	warm, evaluated := cachedScan(t, dir, cacheDir, nil)
+	uncached, _ := cachedScan(t, dir, t.TempDir(), nil)
+	if warm != uncached || uncached == cold {
+		t.Errorf("after the module modules.json names changed (evaluated %v) the cached report is not the uncached one (or did not change):\ncached   %s\nuncached %s", evaluated, warm, uncached)
 	}
 }

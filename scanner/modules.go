@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -50,6 +51,10 @@ type modulePackage struct {
 	root *os.Root
 	set  *fileSet
 	err  error
+	// contents names what the package holds, for --cache-dir: key names
+	// what was fetched, and an archive URL's contents can change (a
+	// fresh module cache fetches the new ones).
+	contents string
 }
 
 func newModuleFetcher(opts Options) (*moduleFetcher, error) {
@@ -91,7 +96,31 @@ func (m *moduleFetcher) open(mod modfetch.Module) *modulePackage {
 		return p
 	}
 	p.set, p.err = readFiles(p.root.FS(), m.lim, nil, nil)
+	p.contents = packageContents(p.root.FS())
 	return p
+}
+
+// packageContents hashes every file of a package, by path and content.
+func packageContents(fsys fs.FS) string {
+	k := keyWriter{h: sha256.New()}
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			k.field("unreadable", p)
+		case d.Type().IsRegular():
+			fh := sha256.New()
+			f, err := fsys.Open(p)
+			if err == nil {
+				_, err = io.Copy(fh, f)
+				f.Close()
+			}
+			k.field("file", p, string(fh.Sum(nil)), fmt.Sprint(err))
+		case !d.IsDir():
+			k.field("other", p, d.Type().String())
+		}
+		return nil
+	})
+	return hex.EncodeToString(k.h.Sum(nil))
 }
 
 // hidden tells the package's files Trivy must not read.
@@ -236,7 +265,7 @@ func (m *moduleFetcher) fetchModules(ctx context.Context, base fs.FS, set *fileS
 		h := sha256.New()
 		h.Write(data)
 		for _, p := range slices.Sorted(maps.Keys(w.mounts)) {
-			fmt.Fprintf(h, "\x00%s=%s", p, w.mounts[p].key)
+			fmt.Fprintf(h, "\x00%s=%s:%s", p, w.mounts[p].key, w.mounts[p].contents)
 			v.mounts[p] = w.mounts[p]
 		}
 		v.digests[root] = hex.EncodeToString(h.Sum(nil))

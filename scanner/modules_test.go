@@ -306,3 +306,24 @@ func TestModuleNameIsNotAPath(t *testing.T) {
 		t.Errorf("a call Terraform refuses was fetched: %q", reg.Paths())
 	}
 }
+
+// TestEvalCacheKeyCoversArchiveContents: with --cache-dir, a root module
+// calling an archive URL (no checksum) whose contents changed since the
+// evaluation cache was filled, picked up with a fresh module cache, is
+// evaluated again: the package's key names the URL, not its contents.
+func TestEvalCacheKeyCoversArchiveContents(t *testing.T) {
+	mods := registrytest.Modules{"acme/volume/aws": {"1.0.0": registrytest.TarGz(t, map[string]string{"main.tf": volumeModule})}}
+	reg := registrytest.New(t, mods)
+	dir := writeTree(t, map[string]string{"main.tf": callBlock("data", reg.Files.URL+"/archives/acme/volume/aws/1.0.0.tar.gz", "")})
+	evalCache := t.TempDir()
+	scan := func(moduleCache string) finding.Report {
+		return scanModules(t, dir, func(o *Options) { downloads(moduleCache)(o); o.CacheDir = evalCache })
+	}
+	if rep := scan(t.TempDir()); len(inModule(rep, "AWS-0026", "module.data")) != 1 {
+		t.Fatalf("unencrypted: %+v\nnotes %q", rep.Findings, notesOf(rep, finding.NoteModuleNotLoaded))
+	}
+	mods["acme/volume/aws"]["1.0.0"] = registrytest.TarGz(t, map[string]string{"main.tf": encryptedModule})
+	if rep := scan(t.TempDir()); len(inModule(rep, "AWS-0026", "module.data")) != 0 {
+		t.Errorf("the archive is now encrypted, but the finding of its old contents came back from the evaluation cache")
+	}
+}

@@ -65,6 +65,11 @@ func (d *Dir) Get(key string) (data []byte, ok bool) {
 	if !validKey(key) {
 		return nil, false
 	}
+	// Not opened unless a regular file: opening a FIFO planted there
+	// would wait for a writer.
+	if st, err := d.root.Lstat(entryPath(key)); err != nil || !st.Mode().IsRegular() {
+		return nil, false
+	}
 	f, err := d.root.Open(entryPath(key))
 	if err != nil {
 		return nil, false

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const key = "0123456789abcdef0123456789abcdef"
@@ -76,5 +77,34 @@ func TestCacheKeysCannotLeaveTheDirectory(t *testing.T) {
 	os.Symlink(outside, filepath.Join(dir, Version, key[:2], key))
 	if got, ok := c.Get(key); ok {
 		t.Errorf("followed a link out of the cache: %q", got)
+	}
+}
+
+// TestCacheSpecialFileIsMiss: a FIFO planted at an entry's path (by
+// whoever else can write the cache directory) is a miss: Get does not
+// wait for a writer that never comes.
+func TestCacheSpecialFileIsMiss(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	os.MkdirAll(filepath.Join(dir, Version, key[:2]), 0o700)
+	if err := mkfifo(filepath.Join(dir, Version, key[:2], key)); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan bool, 1)
+	go func() {
+		_, ok := c.Get(key)
+		done <- ok
+	}()
+	select {
+	case ok := <-done:
+		if ok {
+			t.Errorf("a FIFO read as an entry")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Get blocked on a FIFO planted in the cache")
 	}
 }
