@@ -112,7 +112,7 @@ func packageContents(fsys fs.FS) string {
 			f, err := fsys.Open(p)
 			if err == nil {
 				_, err = io.Copy(fh, f)
-				f.Close()
+				_ = f.Close()
 			}
 			k.field("file", p, string(fh.Sum(nil)), fmt.Sprint(err))
 		case !d.IsDir():
