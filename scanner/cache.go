@@ -147,14 +147,28 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 		}
 	}
 	// Everything else in the tree, by content.
-	// Links to directories are followed at most maxLinkDirs times: each
-	// walks its directory again, so a tree of many links to "." would
-	// hash the tree as many times. Past that the key is new each run: no
-	// hit, never a stale one.
-	linkDirs := 0
+	// What is read through links to directories is bounded (linkBudget):
+	// each link walks its directory again, so a tree of many links to "."
+	// would be hashed once per link. Past the budget the key is new each
+	// run: no hit, never a stale one.
+	var linkEntries int
+	var linkBytes int64
+	over := false
+	overBudget := func() bool {
+		if !over && (linkEntries > linkBudget.entries || linkBytes > linkBudget.bytes) {
+			over = true
+			k.field("links-past-budget", rand.Text())
+		}
+		return over
+	}
 	var walk func(dir string, follow bool) error
 	walk = func(dir string, follow bool) error {
 		return fs.WalkDir(rootDir.FS(), dir, func(p string, d fs.DirEntry, err error) error {
+			if !follow {
+				if linkEntries++; overBudget() {
+					return fs.SkipAll
+				}
+			}
 			if err != nil {
 				k.field("unreadable", p)
 				return nil
@@ -176,11 +190,7 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 				// it), under paths no parsed file has. Its files, by
 				// content, once: the links in it are walked on their
 				// own.
-				if st, err := rootDir.Stat(p); follow && err == nil && st.IsDir() {
-					if linkDirs++; linkDirs > maxLinkDirs {
-						k.field("link-dirs-past-limit", rand.Text())
-						return nil
-					}
+				if st, err := rootDir.Stat(p); follow && !over && err == nil && st.IsDir() {
 					k.field("link-dir", p)
 					return walk(p, false)
 				}
@@ -193,10 +203,20 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 			}
 			defer f.Close()
 			fh := sha256.New()
-			if _, err := io.Copy(fh, f); err != nil {
+			var r io.Reader = f
+			if !follow {
+				r = io.LimitReader(f, linkBudget.bytes-linkBytes+1)
+			}
+			n, err := io.Copy(fh, r)
+			if err != nil {
 				// A file that cannot be read whole keys differently from
 				// one that can: the next scan misses rather than trusts it.
 				_, _ = io.WriteString(fh, "\x00unread: "+err.Error())
+			}
+			if !follow {
+				if linkBytes += n; overBudget() {
+					return fs.SkipAll
+				}
 			}
 			k.field("file", p, string(fh.Sum(nil)))
 			return nil
@@ -206,8 +226,13 @@ func (c *evalCache) treeKey(rootDir *os.Root, set *fileSet, opts Options, userVa
 	return k, err
 }
 
-// maxLinkDirs is how many links to directories treeKey follows.
-const maxLinkDirs = 16
+// linkBudget bounds what treeKey reads through links to directories, in
+// entries walked and bytes hashed: far above a tree's symlinked module
+// directories, far below a tree hashed once per link.
+var linkBudget = struct {
+	entries int
+	bytes   int64
+}{entries: 100_000, bytes: 256 << 20}
 
 // bundle hashes the files of a checks bundle (or custom checks)
 // directory.

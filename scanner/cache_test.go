@@ -400,31 +400,36 @@ func TestCacheSymlinkedModuleDir(t *testing.T) {
 }
 
 // TestCacheManyLinkedDirsNotCached: treeKey walks each link to a
-// directory again, so it follows at most maxLinkDirs of them; a tree
-// with more (here links to "." that would each hash the tree) is not
-// cached rather than hashed without bound.
+// directory again, so what it reads through links is bounded
+// (linkBudget); a tree past it (here links to "." that would each hash
+// the tree) is not cached rather than hashed without bound, and one
+// within it (16 links) still hits.
 func TestCacheManyLinkedDirsNotCached(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"a/main.tf": "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  encrypted         = false\n}\n",
 	})
-	link := func(i int) {
+	for i := range 16 {
 		if err := os.Symlink(".", filepath.Join(dir, fmt.Sprintf("l%02d", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for i := range maxLinkDirs {
-		link(i)
-	}
 	cacheDir := t.TempDir()
 	cachedScan(t, dir, cacheDir, nil)
 	if _, evaluated := cachedScan(t, dir, cacheDir, nil); len(evaluated) != 0 {
-		t.Fatalf("with %d links the warm scan evaluated %v, want a hit", maxLinkDirs, evaluated)
+		t.Fatalf("with 16 links the warm scan evaluated %v, want a hit", evaluated)
 	}
-	link(maxLinkDirs)
-	cold, _ := cachedScan(t, dir, cacheDir, nil)
-	warm, evaluated := cachedScan(t, dir, cacheDir, nil)
-	if len(evaluated) != 1 || warm != cold {
-		t.Errorf("past %d links the rescan evaluated %v, want [a] and the same report", maxLinkDirs, evaluated)
+	saved := linkBudget
+	t.Cleanup(func() { linkBudget = saved })
+	for _, budget := range []struct {
+		entries int
+		bytes   int64
+	}{{entries: 40, bytes: saved.bytes}, {entries: saved.entries, bytes: 200}} {
+		linkBudget = budget
+		cold, _ := cachedScan(t, dir, cacheDir, nil)
+		warm, evaluated := cachedScan(t, dir, cacheDir, nil)
+		if len(evaluated) != 1 || warm != cold {
+			t.Errorf("past a budget of %+v the rescan evaluated %v, want [a] and the same report", budget, evaluated)
+		}
 	}
 }
 
