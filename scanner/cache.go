@@ -7,11 +7,11 @@ import (
 	"debug/elf"
 	"encoding/gob"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"hash"
 	"io"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"path"
@@ -335,41 +335,52 @@ func rootKey(tree []byte, set *fileSet, ov *overlayFS, hidden []string, root str
 // directories and their own calls.
 func keyedDirs(set *fileSet, fsys fs.FS, root string) []string {
 	dirs := set.moduleDirs(root)
-	data, err := fs.ReadFile(fsys, path.Join(root, ".terraform/modules/modules.json"))
-	if err != nil {
+	entries, ok := modulesManifest(fsys, root)
+	if !ok {
 		return dirs
 	}
-	var doc struct {
-		Modules []moduleEntry `json:"Modules"`
-	}
-	if json.Unmarshal(data, &doc) != nil {
-		return dirs
-	}
-	for _, m := range doc.Modules {
+	for _, m := range entries {
 		dirs = append(dirs, set.moduleDirs(path.Join(root, m.Dir))...)
 	}
 	slices.Sort(dirs)
 	return slices.Compact(dirs)
 }
 
-func (c *evalCache) get(key string) (*cacheEntry, bool) {
+// load decodes the entry under key into v. It is false when there is
+// none (or no cache, or no key) or it does not decode: a miss.
+func (c *evalCache) load(key string, v any) bool {
+	if c == nil || key == "" {
+		return false
+	}
 	data, ok := c.dir.Get(key)
-	if !ok {
-		return nil, false
-	}
-	var e cacheEntry
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&e); err != nil {
-		return nil, false
-	}
-	return &e, true
+	return ok && decodeGob(data, v) == nil
 }
 
-func (c *evalCache) put(key string, e *cacheEntry) error {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(e); err != nil {
-		return fmt.Errorf("cache: %w", err)
+// store puts v under key. An entry that cannot be stored costs only the
+// next scan's time: it is logged (msg, with attrs), not an error.
+func (c *evalCache) store(key string, v any, logger *slog.Logger, msg string, attrs ...any) {
+	if c == nil || key == "" {
+		return
 	}
-	return c.dir.Put(key, buf.Bytes())
+	data, err := encodeGob(v)
+	if err == nil {
+		err = c.dir.Put(key, data)
+	}
+	if err != nil {
+		logger.Warn(msg, append(attrs, "error", err)...)
+	}
+}
+
+func encodeGob(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeGob(data []byte, v any) error {
+	return gob.NewDecoder(bytes.NewReader(data)).Decode(v)
 }
 
 // cacheLookup is what --cache-dir gave one path scan: every root
@@ -411,8 +422,8 @@ func (s *Scanner) fromCache(rootDir *os.Root, set *fileSet, ov *overlayFS, roots
 	}
 	hit := make([]bool, len(roots))
 	inParallel(len(roots), func(i int) {
-		e, ok := s.cache.get(miss.keys[i])
-		if !ok {
+		var e cacheEntry
+		if !s.cache.load(miss.keys[i], &e) {
 			return
 		}
 		r := &results[i]
@@ -442,7 +453,7 @@ func decodeCached(results []rootResult, exprs *trivyadapter.ExprIndex, sources m
 			return
 		}
 		var w wireRootModule
-		if err := gob.NewDecoder(bytes.NewReader(r.wireModel)).Decode(&w); err == nil {
+		if err := decodeGob(r.wireModel, &w); err == nil {
 			r.model = decodeModel(&w, exprs, sources, r.extraSources)
 			r.helm = helmFromWire(r.wireHelm, r.model)
 		}
@@ -465,16 +476,13 @@ func (s *Scanner) storeCache(miss cacheLookup, roots []string, results []rootRes
 		e := &cacheEntry{Notes: r.notes[miss.before[j]:evalNotes[j]], ExtraSources: r.extraSources, Resources: r.resources, Findings: r.findings,
 			Helm: helmToWire(r.helm)}
 		if r.model != nil {
-			var buf bytes.Buffer
-			if err := gob.NewEncoder(&buf).Encode(toWire(r.model)); err != nil {
+			var err error
+			if e.Model, err = encodeGob(toWire(r.model)); err != nil {
 				opts.Logger.Warn("root module not cached", "root", roots[i], "error", err)
 				continue
 			}
-			e.Model = buf.Bytes()
 		}
-		if err := s.cache.put(miss.keys[i], e); err != nil {
-			opts.Logger.Warn("root module not cached", "root", roots[i], "error", err)
-		}
+		s.cache.store(miss.keys[i], e, opts.Logger, "root module not cached", "root", roots[i])
 	}
 }
 
@@ -512,32 +520,6 @@ func (c *evalCache) k8sKey(opts Options, parts ...string) string {
 	return hex.EncodeToString(k.h.Sum(nil))
 }
 
-func (c *evalCache) getK8s(key string) (k8sEntry, bool) {
-	var e k8sEntry
-	if c == nil || key == "" {
-		return e, false
-	}
-	data, ok := c.dir.Get(key)
-	if !ok || gob.NewDecoder(bytes.NewReader(data)).Decode(&e) != nil {
-		return k8sEntry{}, false
-	}
-	return e, true
-}
-
-func (c *evalCache) putK8s(key string, e k8sEntry, opts Options) {
-	if c == nil || key == "" {
-		return
-	}
-	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode(e)
-	if err == nil {
-		err = c.dir.Put(key, buf.Bytes())
-	}
-	if err != nil {
-		opts.Logger.Warn("Kubernetes findings not cached", "error", err)
-	}
-}
-
 // fromModels is what one scan path got from its evaluated models, beyond
 // each root module's own evaluation: the built-in checks' findings, the
 // instance-clamp notes, and the Kubernetes findings on what Terraform
@@ -571,28 +553,4 @@ func projectKey(miss cacheLookup, set *fileSet, ov *overlayFS, opts Options, sel
 	k.field(selected...)
 	k.field(fmt.Sprintf("%#v", opts.RulesConfig), opts.K8sPSS, opts.ChecksBundle)
 	return hex.EncodeToString(k.h.Sum(nil))
-}
-
-func (c *evalCache) getProject(key string) (*fromModels, bool) {
-	data, ok := c.dir.Get(key)
-	if !ok {
-		return nil, false
-	}
-	var e fromModels
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&e); err != nil {
-		return nil, false
-	}
-	e.cached = true
-	return &e, true
-}
-
-func (c *evalCache) putProject(key string, e *fromModels, opts Options) {
-	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode(e)
-	if err == nil {
-		err = c.dir.Put(key, buf.Bytes())
-	}
-	if err != nil {
-		opts.Logger.Warn("scan path not cached", "error", err)
-	}
 }

@@ -170,7 +170,7 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 	var units []*unit
 	for _, f := range files {
 		u := &unit{key: s.cache.k8sKey(opts, "yaml", f.path, string(f.src))}
-		if e, ok := s.cache.getK8s(u.key); ok {
+		if e := (k8sEntry{}); s.cache.load(u.key, &e) {
 			if e.Objects > 0 {
 				proj.Sources[f.path] = f.src
 				rep.Stats.Files++
@@ -208,7 +208,7 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 		u := &unit{objects: []object{{obj: o.KubernetesObject, res: o.Resource}}}
 		if content, err := json.Marshal(o.Content); err == nil {
 			u.key = s.cache.k8sKey(opts, "terraform", o.File, strconv.Itoa(o.Offset), string(content))
-			if e, ok := s.cache.getK8s(u.key); ok {
+			if e := (k8sEntry{}); s.cache.load(u.key, &e) {
 				u.found, u.cached = e.Findings, true
 			}
 		}
@@ -260,7 +260,7 @@ func (s *Scanner) scanKubernetes(ctx context.Context, fsys fs.FS, proj *tfmodel.
 	for _, u := range units {
 		if !u.cached {
 			if !failed[u] {
-				s.cache.putK8s(u.key, k8sEntry{Objects: len(u.objects), Findings: u.found}, opts)
+				s.cache.store(u.key, k8sEntry{Objects: len(u.objects), Findings: u.found}, opts.Logger, "Kubernetes findings not cached")
 			} else if models != nil {
 				models.failed = true
 			}

@@ -253,9 +253,7 @@ func (m *moduleFetcher) fetchModules(ctx context.Context, base fs.FS, set *fileS
 		var doc struct {
 			Modules []moduleEntry `json:"Modules"`
 		}
-		if data, err := fs.ReadFile(base, manifest); err == nil {
-			_ = json.Unmarshal(data, &doc) // unreadable: Trivy would have ignored it too
-		}
+		doc.Modules, _ = modulesManifest(base, root) // undecodable: Trivy would have ignored it too
 		doc.Modules = append(doc.Modules, w.entries...)
 		data, err := json.Marshal(doc)
 		if err != nil {

@@ -14,21 +14,30 @@ import (
 	"github.com/tfreview/tfreview/tfmodel"
 )
 
-// cachedModules reads the keys of .terraform/modules/modules.json in dir:
-// the modules `terraform init` already fetched, which Trivy uses offline.
-func cachedModules(fsys fs.FS, dir string) map[string]bool {
+// modulesManifest reads .terraform/modules/modules.json in dir: the
+// modules `terraform init` already fetched, which Trivy uses offline. ok
+// is false when there is none or it does not decode (Trivy ignores it
+// then); entries are what did decode.
+func modulesManifest(fsys fs.FS, dir string) (entries []moduleEntry, ok bool) {
 	data, err := fs.ReadFile(fsys, path.Join(dir, ".terraform/modules/modules.json"))
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	var m struct {
-		Modules []struct{ Key string } `json:"Modules"`
+	var doc struct {
+		Modules []moduleEntry `json:"Modules"`
 	}
-	if json.Unmarshal(data, &m) != nil {
+	err = json.Unmarshal(data, &doc)
+	return doc.Modules, err == nil
+}
+
+// cachedModules is the keys of dir's modules.json (modulesManifest).
+func cachedModules(fsys fs.FS, dir string) map[string]bool {
+	entries, ok := modulesManifest(fsys, dir)
+	if !ok {
 		return nil
 	}
 	keys := map[string]bool{}
-	for _, mod := range m.Modules {
+	for _, mod := range entries {
 		keys[mod.Key] = true
 	}
 	return keys

@@ -693,14 +693,16 @@ const unlocatedNote = " (Trivy gave no location for this finding: it is reported
 // module's first file, as TFR-EVAL findings are, so that every format and
 // reporter can place them, and says so in the message.
 func placeUnlocated(fs []finding.Finding, root string, sources map[string][]byte) []finding.Finding {
+	file := ""
 	for i := range fs {
 		f := &fs[i]
 		if f.Range.File != "" {
 			continue
 		}
-		file := root
-		if first := firstFile(sources, root); first != "" {
-			file = first
+		if file == "" {
+			if file = firstFile(sources, root); file == "" {
+				file = root
+			}
 		}
 		start := finding.Position{Line: 1, Column: 1, Byte: 0}
 		f.Range = finding.Range{File: file, Start: start, End: start}

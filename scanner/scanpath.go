@@ -50,8 +50,9 @@ type pathScan struct {
 	engine       *trivyadapter.EngineOptions // nil: Trivy's checks do not run
 	results      []rootResult                // one per root, in root order
 	// evaluate
-	miss   cacheLookup // the root modules evaluated (all, without --cache-dir)
-	models *fromModels // what the models give, from the cache or to store there; nil without --cache-dir
+	miss      cacheLookup // the root modules evaluated (all, without --cache-dir)
+	models    *fromModels // what the models give, from the cache or to store there; nil without --cache-dir
+	modelsKey string      // models' key in --cache-dir
 }
 
 // scanPath scans one directory.
@@ -233,11 +234,11 @@ func (ps *pathScan) evaluate(ctx context.Context) error {
 	ps.miss = miss
 	if s.cache != nil {
 		ps.models = &fromModels{}
-		if len(miss.idx) == 0 {
-			if e, ok := s.cache.getProject(projectKey(miss, ps.set, ps.ov, opts, ruleIDs(ps.selected))); ok {
-				opts.Logger.Debug("models from cache", "path", ps.prefix)
-				ps.models = e
-			}
+		ps.modelsKey = projectKey(miss, ps.set, ps.ov, opts, ruleIDs(ps.selected))
+		if e := (fromModels{}); len(miss.idx) == 0 && s.cache.load(ps.modelsKey, &e) {
+			opts.Logger.Debug("models from cache", "path", ps.prefix)
+			e.cached = true
+			ps.models = &e
 		}
 		if !ps.models.cached {
 			decodeCached(ps.results, ps.exprs, ps.proj.Sources)
@@ -318,7 +319,7 @@ func (ps *pathScan) storeModels() {
 	if m == nil || m.cached || m.failed || slices.ContainsFunc(ps.results, func(r rootResult) bool { return r.abandoned }) {
 		return
 	}
-	ps.s.cache.putProject(projectKey(ps.miss, ps.set, ps.ov, ps.opts, ruleIDs(ps.selected)), m, ps.opts)
+	ps.s.cache.store(ps.modelsKey, m, ps.opts.Logger, "scan path not cached")
 }
 
 // merge adds each root module's notes, model and findings to the scan,
