@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tfreview/tfreview/finding"
+	"github.com/tfreview/tfreview/internal/testutil/checkstest"
 )
 
 // evalRecorder is a slog handler that records which root modules a scan
@@ -338,7 +339,7 @@ func TestCacheModelsEntry(t *testing.T) {
 // uncached report, not the one the cache holds.
 func TestCacheCustomChecks(t *testing.T) {
 	dir := writeTree(t, map[string]string{"main.tf": "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n  size = 10\n  encrypted = false\n}\n"})
-	checks := writeTree(t, map[string]string{"volume.rego": strings.ReplaceAll(customCheck, "SEVERITY", "MEDIUM")})
+	checks := writeTree(t, map[string]string{"volume.rego": checkstest.VolumeEncrypted("MEDIUM")})
 	cacheDir := t.TempDir()
 	custom := func(o *Options) { o.CustomChecks = checks }
 	cachedScan(t, dir, cacheDir, nil)
@@ -346,37 +347,12 @@ func TestCacheCustomChecks(t *testing.T) {
 	if uncached, _ := cachedScan(t, dir, t.TempDir(), custom); with != uncached || !strings.Contains(with, "ACME-0001") {
 		t.Errorf("with --custom-checks added the cached report is not the uncached one:\ncached   %s\nuncached %s", with, uncached)
 	}
-	os.WriteFile(filepath.Join(checks, "volume.rego"), []byte(strings.ReplaceAll(customCheck, "SEVERITY", "CRITICAL")), 0o644)
+	os.WriteFile(filepath.Join(checks, "volume.rego"), []byte(checkstest.VolumeEncrypted("CRITICAL")), 0o644)
 	edited, _ := cachedScan(t, dir, cacheDir, custom)
 	if uncached, _ := cachedScan(t, dir, t.TempDir(), custom); edited != uncached || edited == with {
 		t.Errorf("with a custom check edited the cached report is not the uncached one (or did not change)")
 	}
 }
-
-const customCheck = `# METADATA
-# title: Team policy - volumes are encrypted
-# custom:
-#   id: ACME-0001
-#   avd_id: ACME-0001
-#   provider: aws
-#   service: ec2
-#   severity: SEVERITY
-#   input:
-#     selector:
-#       - type: cloud
-#         subtypes:
-#           - service: ec2
-#             provider: aws
-package custom.aws.ec2.volume_min_size
-
-import rego.v1
-
-deny contains res if {
-	some volume in input.aws.ec2.volumes
-	not volume.encryption.enabled.value
-	res := result.new("team policy: volumes are encrypted", volume.encryption.enabled)
-}
-`
 
 // TestCacheSymlinkedModuleDir: a local module reached through a symbolic
 // link to a directory of the tree is in the calling root module's key:

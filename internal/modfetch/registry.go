@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tfreview/tfreview/internal/origin"
 	"hash"
 	"io"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"github.com/hashicorp/go-version"
 
 	"github.com/tfreview/tfreview/internal/loopback"
+	"github.com/tfreview/tfreview/internal/origin"
 )
 
 // maxJSON bounds a registry's JSON answers (discovery, versions).

@@ -7,33 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tfreview/tfreview/internal/testutil/checkstest"
 	"github.com/tfreview/tfreview/scanner"
 )
-
-const customVolumeCheck = `# METADATA
-# title: Team policy - volumes are encrypted
-# custom:
-#   id: ACME-0001
-#   avd_id: ACME-0001
-#   provider: aws
-#   service: ec2
-#   severity: MEDIUM
-#   input:
-#     selector:
-#       - type: cloud
-#         subtypes:
-#           - service: ec2
-#             provider: aws
-package custom.aws.ec2.volume_min_size
-
-import rego.v1
-
-deny contains res if {
-	some volume in input.aws.ec2.volumes
-	not volume.encryption.enabled.value
-	res := result.new("team policy: volumes are encrypted", volume.encryption.enabled)
-}
-`
 
 // TestCustomChecksRunWithEmbedded: a custom check directory adds its check
 // to the embedded ones.
@@ -42,7 +18,7 @@ func TestCustomChecksRunWithEmbedded(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "custom"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "custom", "volume.rego"), []byte(customVolumeCheck), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "custom", "volume.rego"), []byte(checkstest.VolumeEncrypted("MEDIUM")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tf := t.TempDir()

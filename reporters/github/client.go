@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tfreview/tfreview/internal/origin"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/tfreview/tfreview/internal/httpretry"
 	"github.com/tfreview/tfreview/internal/loopback"
+	"github.com/tfreview/tfreview/internal/origin"
 	"github.com/tfreview/tfreview/reporters/review"
 )
 

@@ -11,15 +11,23 @@ import (
 
 const key = "0123456789abcdef0123456789abcdef"
 
-// TestCacheRoundTripAndDamage: an entry reads back as written; truncated,
-// altered, foreign or oversized entries are misses, not errors.
-func TestCacheRoundTripAndDamage(t *testing.T) {
+// openTemp opens a cache in a new temporary directory, closed when the
+// test ends.
+func openTemp(t *testing.T) (*Dir, string) {
+	t.Helper()
 	dir := t.TempDir()
 	c, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return c, dir
+}
+
+// TestCacheRoundTripAndDamage: an entry reads back as written; truncated,
+// altered, foreign or oversized entries are misses, not errors.
+func TestCacheRoundTripAndDamage(t *testing.T) {
+	c, dir := openTemp(t)
 	if _, ok := c.Get(key); ok {
 		t.Fatal("hit in an empty cache")
 	}
@@ -56,12 +64,7 @@ func TestCacheRoundTripAndDamage(t *testing.T) {
 // TestCacheKeysCannotLeaveTheDirectory: keys are hex; anything else (a
 // path) is refused, and entries are reached through an os.Root.
 func TestCacheKeysCannotLeaveTheDirectory(t *testing.T) {
-	dir := t.TempDir()
-	c, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, dir := openTemp(t)
 	for _, k := range []string{"../../../../etc/passwd", "ab/../../x", "ABCDEF0123456789", "short"} {
 		if err := c.Put(k, []byte("x")); err == nil {
 			t.Errorf("Put(%q) accepted", k)
@@ -84,12 +87,7 @@ func TestCacheKeysCannotLeaveTheDirectory(t *testing.T) {
 // whoever else can write the cache directory) is a miss: Get does not
 // wait for a writer that never comes.
 func TestCacheSpecialFileIsMiss(t *testing.T) {
-	dir := t.TempDir()
-	c, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, dir := openTemp(t)
 	os.MkdirAll(filepath.Join(dir, Version, key[:2]), 0o700)
 	if err := mkfifo(filepath.Join(dir, Version, key[:2], key)); err != nil {
 		t.Skip("no FIFOs here:", err)
