@@ -409,6 +409,30 @@ func TestCacheManyLinkedDirsNotCached(t *testing.T) {
 	}
 }
 
+// TestCacheLinkOutOfTheRootIsNotRead: the cache key reads through links
+// to directories of the tree, never through one that leaves it (here to a
+// directory outside, and by "..": editing what is there changes nothing,
+// as it was never read).
+func TestCacheLinkOutOfTheRootIsNotRead(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a/main.tf": unencrypted})
+	outside := filepath.Join(filepath.Dir(dir), "outside-"+filepath.Base(dir)) // removed with the test's temporary directories
+	if err := os.Mkdir(outside, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(outside, "main.tf"), []byte("# one\n"), 0o644)
+	for name, target := range map[string]string{"a/abs": outside, "a/rel": "../../" + filepath.Base(outside)} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cacheDir := t.TempDir()
+	cachedScan(t, dir, cacheDir, nil)
+	os.WriteFile(filepath.Join(outside, "main.tf"), []byte("# two\n"), 0o644)
+	if _, evaluated := cachedScan(t, dir, cacheDir, nil); len(evaluated) != 0 {
+		t.Errorf("a file outside the root, behind a link, changed the key: evaluated %v", evaluated)
+	}
+}
+
 // TestCacheModulesJSONDir: Trivy loads a root module's calls from the
 // directories its .terraform/modules/modules.json names (here a stale
 // entry: the call's source moved from ../old to ../m without `terraform
